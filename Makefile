@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine: `make crawl` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install crawl test lint typecheck fixtures clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## offline crawl of the saved snapshot
+crawl: $(STAMP)
+	mkdir -p data
+	$(BIN)/scrapy crawl khabarayn -a replay=fixtures/khabarayn -O data/items.jsonl
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## lint, types and the test suite
+test: lint typecheck
+	$(BIN)/pytest
+
+## rebuild fixtures/khabarayn from fixtures/source
+fixtures: $(STAMP)
+	$(BIN)/python fixtures/generate.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,503 @@
+"""The visible-markup layer: what a reader sees on the page (and the theme's own attributes).
+
+Everything here works from the HTML alone, so an article keeps its fields when the page
+carries no JSON-LD and no metas.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml import html as lxml_html
+from w3lib.url import safe_url_string
+
+from khabar_crawler.extract.page import Page
+from khabar_crawler.extract.text import (
+    PLACEHOLDER,
+    SEE_ALSO_PREFIX,
+    node_text,
+    split_credit,
+    squash,
+)
+from khabar_crawler.items import Image, Link, RelatedCard, Section
+
+Element = lxml_html.HtmlElement
+
+#: Containers of the article text, most specific first.
+CONTENT_XPATHS = (
+    '//*[@itemprop="articleBody"]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " entry-content ")]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " article-content ")]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " article-body ")]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " post-content ")]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " story-body ")]',
+    '//*[contains(concat(" ", normalize-space(@class), " "), " td-post-content ")]',
+)
+RELATED_XPATH = (
+    '//*[contains(concat(" ", normalize-space(@class), " "), " related-news ")'
+    ' or contains(concat(" ", normalize-space(@class), " "), " related-posts ")'
+    ' or @id="related-news" or @id="related-posts"]'
+)
+RELATED_HEADINGS = ("أخبار ذات صلة", "اخبار ذات صلة", "مواضيع ذات صلة", "مقالات ذات صلة")
+HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
+TEXT_BLOCKS = frozenset({"p", "li", "blockquote", "pre"})
+BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "figure",
+        "table",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "footer",
+        "aside",
+        "nav",
+        "form",
+    }
+)
+SKIP_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "nav",
+        "aside",
+        "form",
+        "iframe",
+        "button",
+        "svg",
+        "footer",
+        "select",
+        "input",
+        "video",
+        "audio",
+        "object",
+        "embed",
+    }
+)
+SKIP_CLASSES = re.compile(
+    r"(?:^|[\s_-])(?:share|sharing|social|sharedaddy|related|ads?|advert|advertisement|adsbygoogle"
+    r"|newsletter|comments?|tags-links|post-tags|author-box|breadcrumbs?|card)(?:$|[\s_-])",
+    re.I,
+)
+SEE_ALSO_CLASSES = re.compile(r"see-also|seealso|read-also|read-more-inline|inline-related", re.I)
+_POST_ID = re.compile(r"(?:^|[?&])p=(\d+)(?:&|$)")
+_POST_CLASS = re.compile(r"\bpostid-(\d+)\b")
+_POST_ELEMENT_ID = re.compile(r"^post-(\d+)$")
+_CATEGORY_LINE = re.compile(r"^\s*(?:التصنيف|القسم|التصنيفات)\s*[:：]\s*(?P<name>.+?)\s*$")
+
+
+def _classes(el: Element) -> str:
+    return el.get("class") or ""
+
+
+def _is_element(el: object) -> bool:
+    return isinstance(el, lxml_html.HtmlElement) and isinstance(el.tag, str)
+
+
+def _tag(el: object) -> str:
+    """Lower-case tag name; empty for comments and processing instructions."""
+    tag = getattr(el, "tag", None)
+    return tag.lower() if isinstance(tag, str) else ""
+
+
+def _ancestors(el: Element) -> Iterator[Element]:
+    parent = el.getparent()
+    while parent is not None:
+        yield parent
+        parent = parent.getparent()
+
+
+def _inside(el: Element, containers: list[Element]) -> bool:
+    return any(a in containers for a in _ancestors(el)) or el in containers
+
+
+def content_root(page: Page) -> Element | None:
+    for xpath in CONTENT_XPATHS:
+        found = page.root.xpath(xpath)
+        if found:
+            node: Element = found[0]
+            return node
+    return None
+
+
+def article_root(page: Page) -> Element | None:
+    """The single article element of an article page (WordPress ``post-<id>`` or schema.org)."""
+    for xpath in (
+        '//article[starts-with(@id, "post-")]',
+        '//*[contains(@itemtype, "Article") or contains(@itemtype, "BlogPosting")]',
+    ):
+        found = page.root.xpath(xpath)
+        if len(found) == 1:
+            node: Element = found[0]
+            return node
+    articles = [a for a in page.root.iter("article") if not SKIP_CLASSES.search(_classes(a))]
+    if len(articles) == 1:
+        return articles[0]
+    return None
+
+
+def related_root(page: Page) -> Element | None:
+    found = page.root.xpath(RELATED_XPATH)
+    if found:
+        node: Element = found[0]
+        return node
+    for heading in page.root.xpath("//h2|//h3|//h4"):
+        if squash(heading.text_content()) in RELATED_HEADINGS:
+            parent: Element | None = heading.getparent()
+            return parent
+    return None
+
+
+def canonical(page: Page) -> str | None:
+    return page.selector.xpath('//link[@rel="canonical"]/@href').get()
+
+
+def language(page: Page) -> str | None:
+    return page.selector.xpath("/html/@lang").get() or page.selector.xpath("/html/@xml:lang").get()
+
+
+def title(page: Page) -> str | None:
+    for xpath in (
+        '//h1[contains(concat(" ", normalize-space(@class), " "), " entry-title ")]',
+        '//*[@itemprop="headline"]',
+        "//article//h1",
+        "//h1",
+    ):
+        for node in page.root.xpath(xpath):
+            text = node_text(node)
+            if text:
+                return text
+    return None
+
+
+def document_title(page: Page) -> str | None:
+    text = squash(page.selector.xpath("//title/text()").get())
+    return text or None
+
+
+def lede(page: Page) -> str | None:
+    content = content_root(page)
+    for xpath in (
+        '//*[contains(concat(" ", normalize-space(@class), " "), " entry-lede ")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " lede ")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " entry-summary ")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " post-excerpt ")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " article-summary ")]',
+    ):
+        for node in page.root.xpath(xpath):
+            if content is not None and _inside(node, [content]):
+                continue
+            text = node_text(node)
+            if text:
+                return text
+    return None
+
+
+def category(page: Page) -> str | None:
+    for xpath in (
+        '//*[contains(@class, "entry-category") or contains(@class, "post-category")'
+        ' or contains(@class, "cat-links")]//a',
+        '//a[contains(concat(" ", normalize-space(@rel), " "), " category ")]',
+    ):
+        for node in page.root.xpath(xpath):
+            text = node_text(node)
+            if text:
+                return text
+    for node in page.root.xpath("//body//*[not(*) or self::div or self::span or self::p]"):
+        text = node_text(node)
+        if len(text) < 80:
+            match = _CATEGORY_LINE.match(text)
+            if match:
+                return match["name"]
+    return None
+
+
+def tags(page: Page) -> list[str]:
+    nodes = page.root.xpath(
+        '//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")'
+        ' and not(contains(concat(" ", normalize-space(@rel), " "), " category "))]'
+        ' | //*[contains(@class, "tags-links") or contains(@class, "post-tags")]//a'
+    )
+    return [t for t in (node_text(n) for n in nodes) if t]
+
+
+def published(page: Page) -> str | None:
+    return _date(page, "published", "datePublished")
+
+
+def modified(page: Page) -> str | None:
+    return _date(page, "updated", "dateModified")
+
+
+def _date(page: Page, time_class: str, itemprop: str) -> str | None:
+    value = page.selector.xpath(
+        f'//time[contains(concat(" ", normalize-space(@class), " "), " {time_class} ")]/@datetime'
+        f' | //*[@itemprop="{itemprop}"]/@datetime | //*[@itemprop="{itemprop}"]/@content'
+    ).get()
+    return value.strip() if value else None
+
+
+def authors(page: Page) -> list[str]:
+    nodes = page.root.xpath(
+        '//*[@itemprop="author"]//*[@itemprop="name"]'
+        ' | //a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'
+        ' | //*[contains(@class, "byline")]//*[contains(@class, "author")]'
+        ' | //*[contains(concat(" ", normalize-space(@class), " "), " author-name ")]'
+    )
+    return [t for t in (node_text(n) for n in nodes) if t]
+
+
+def article_id(page: Page) -> str | None:
+    for href in page.selector.xpath('//link[@rel="shortlink"]/@href').getall():
+        match = _POST_ID.search(href.split("?", 1)[-1]) if "?" in href else None
+        if match:
+            return match.group(1)
+    for node in page.root.xpath("//article[@id]"):
+        match = _POST_ELEMENT_ID.match(node.get("id", ""))
+        if match:
+            return match.group(1)
+    body_class = page.selector.xpath("//body/@class").get() or ""
+    match = _POST_CLASS.search(body_class)
+    return match.group(1) if match else None
+
+
+# --- article content ---------------------------------------------------------------------
+
+
+@dataclass
+class Content:
+    sections: list[Section] = field(default_factory=list)
+    see_also: list[Link] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+
+    def add_heading(self, text: str) -> None:
+        self.sections.append({"heading": text, "paragraphs": []})
+
+    def add_paragraph(self, text: str) -> None:
+        if not self.sections:
+            self.sections.append({"heading": None, "paragraphs": []})
+        self.sections[-1]["paragraphs"].append(text)
+
+
+def _has_block_children(el: Element) -> bool:
+    return any(_is_element(c) and _tag(c) in BLOCK_TAGS for c in el.iterdescendants())
+
+
+def _is_see_also(el: Element) -> bool:
+    if _tag(el) not in {"p", "div", "section", "aside", "blockquote", "ul", "li", "span"}:
+        return False
+    if not el.xpath(".//a[@href]"):
+        return False
+    if SEE_ALSO_CLASSES.search(_classes(el)):
+        return True
+    return bool(SEE_ALSO_PREFIX.match(node_text(el)))
+
+
+def _see_also_links(page: Page, el: Element) -> list[Link]:
+    links: list[Link] = []
+    for anchor in el.xpath(".//a[@href]"):
+        url = page.site_url(anchor.get("href"))
+        title = node_text(anchor) or SEE_ALSO_PREFIX.sub("", node_text(el)).strip()
+        if url and title:
+            links.append({"title": title, "url": url})
+    return links
+
+
+def _image_src(img: Element) -> str | None:
+    for attr in ("data-src", "data-lazy-src", "data-original", "data-url"):
+        value = img.get(attr)
+        if value and value.strip() and not value.strip().startswith("data:"):
+            return value.strip()
+    for attr in ("data-srcset", "data-lazy-srcset", "srcset"):
+        value = img.get(attr)
+        if value and value.strip():
+            return _largest_in_srcset(value)
+    src = img.get("src")
+    if src and src.strip() and not src.strip().startswith("data:"):
+        return src.strip()
+    return None
+
+
+def _largest_in_srcset(srcset: str) -> str | None:
+    best: tuple[float, str] | None = None
+    for candidate in srcset.split(","):
+        parts = candidate.split()
+        if not parts or parts[0].startswith("data:"):
+            continue
+        size = 0.0
+        if len(parts) > 1 and parts[1][:-1].replace(".", "", 1).isdigit():
+            size = float(parts[1][:-1])
+        if best is None or size > best[0]:
+            best = (size, parts[0])
+    return best[1] if best else None
+
+
+def _image_url(page: Page, src: str) -> str | None:
+    absolute = page.absolute(src)
+    if absolute is None:
+        return None
+    if page.site.is_on_site(absolute):
+        return page.site.to_site_url(absolute)
+    return safe_url_string(absolute)
+
+
+def _caption(figcaption: Element | None) -> tuple[str | None, str | None]:
+    if figcaption is None:
+        return None, None
+    credit_nodes = figcaption.xpath('.//*[contains(@class, "credit") or contains(@class, "copyright")]')
+    if credit_nodes:
+        credit = node_text(credit_nodes[0]).strip("[]() ")
+        full = node_text(figcaption)
+        caption_text, bracketed = split_credit(full)
+        if bracketed:
+            return caption_text, bracketed
+        caption_only = squash(full.replace(node_text(credit_nodes[0]), ""))
+        return caption_only or None, credit or None
+    return split_credit(node_text(figcaption))
+
+
+def figure_images(page: Page, el: Element) -> list[Image]:
+    """Images of a ``<figure>`` (or a bare ``<img>``), lazy sources and noscript copies included."""
+    figcaption = el.find(".//figcaption") if _tag(el) != "img" else None
+    caption, credit = _caption(figcaption)
+    images: list[Image] = []
+    imgs = [el] if _tag(el) == "img" else list(el.iter("img"))
+    seen: set[str] = set()
+    for img in imgs:
+        src = _image_src(img)
+        url = _image_url(page, src) if src else None
+        if not url or url in seen:
+            continue
+        seen.add(url)
+        alt = squash(img.get("alt")) or None
+        images.append({"url": url, "alt": alt, "caption": caption, "credit": credit})
+    return images
+
+
+def content(page: Page, root: Element) -> Content:
+    """Sections, inline see-also links and images of the article content, in order."""
+    out = Content()
+
+    def walk(el: Element) -> None:
+        if not _is_element(el):
+            return
+        tag = _tag(el)
+        if tag in SKIP_TAGS or el.get("hidden") is not None:
+            return
+        if _is_see_also(el):
+            out.see_also.extend(_see_also_links(page, el))
+            return
+        if SKIP_CLASSES.search(_classes(el)):
+            return
+        if tag in ("figure", "img", "picture"):
+            out.images.extend(figure_images(page, el))
+            return
+        if tag in HEADINGS:
+            text = node_text(el)
+            if text:
+                out.add_heading(text)
+            return
+        leaf_div = tag in ("div", "section") and not _has_block_children(el)
+        if tag in TEXT_BLOCKS or leaf_div:
+            if tag == "blockquote" and _has_block_children(el):
+                for child in el:
+                    walk(child)
+                return
+            for img in el.iter("img"):
+                out.images.extend(figure_images(page, img))
+            text = node_text(el)
+            if text and not PLACEHOLDER.match(text):
+                out.add_paragraph(text)
+            return
+        for child in el:
+            walk(child)
+
+    for child in root:
+        walk(child)
+    return out
+
+
+def hero_images(page: Page, content_el: Element | None) -> list[Image]:
+    """Figures of the article header: before the content, outside cards, site header and footer."""
+    scope = article_root(page)
+    if scope is None:
+        scope = page.root.find(".//body")
+    if scope is None:
+        return []
+    related = related_root(page)
+    excluded = [e for e in (content_el, related) if e is not None]
+    images: list[Image] = []
+    for figure in scope.iter("figure"):
+        if _inside(figure, excluded) or _in_chrome(figure):
+            continue
+        if content_el is not None and _precedes(content_el, figure):
+            continue
+        images.extend(figure_images(page, figure))
+    return images
+
+
+def _in_chrome(el: Element) -> bool:
+    """Inside the site's header, footer, navigation or a card/share/ad block."""
+    for a in _ancestors(el):
+        tag = _tag(a) if _is_element(a) else ""
+        if tag in ("footer", "nav", "aside") or (tag == "header" and "site-header" in _classes(a)):
+            return True
+        if _is_element(a) and SKIP_CLASSES.search(_classes(a)):
+            return True
+    return False
+
+
+def _precedes(first: Element, second: Element) -> bool:
+    """True when ``first`` starts before ``second`` in document order."""
+    for node in first.getroottree().iter():
+        if node is first:
+            return True
+        if node is second:
+            return False
+    return False
+
+
+def related(page: Page) -> list[RelatedCard]:
+    root = related_root(page)
+    if root is None:
+        return []
+    cards: list[RelatedCard] = []
+    seen: set[str] = set()
+    for heading in root.xpath(
+        ".//h2[.//a[@href]] | .//h3[.//a[@href]] | .//h4[.//a[@href]] | .//h5[.//a[@href]]"
+    ):
+        anchor = heading.xpath(".//a[@href]")[0]
+        url = page.site_url(anchor.get("href"))
+        title = node_text(anchor) or node_text(heading)
+        if not url or not title or url in seen:
+            continue
+        seen.add(url)
+        card = heading.getparent()
+        summary = None
+        for p in card.xpath(".//p"):
+            text = node_text(p)
+            if text and not PLACEHOLDER.match(text):
+                summary = text
+                break
+        category_nodes = card.xpath(
+            './/*[contains(@class, "categ") or contains(@class, "cat-") or contains(@class, "section")]'
+        )
+        category_text = node_text(category_nodes[0]) if category_nodes else None
+        cards.append({"title": title, "url": url, "summary": summary, "category": category_text or None})
+    return cards

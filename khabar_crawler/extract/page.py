@@ -1,0 +1,53 @@
+"""A parsed page: the HTML parsed once, with lazily computed views the layers share."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import html as lxml_html
+from parsel import Selector
+
+from khabar_crawler.extract import jsonld, meta
+from khabar_crawler.site import Site
+
+
+class Page:
+    def __init__(self, html: str, url: str, site: Site | None = None) -> None:
+        self.url = url
+        self.site = site or Site()
+        self.selector = Selector(text=html or "<html></html>", type="html")
+
+    @property
+    def root(self) -> lxml_html.HtmlElement:
+        root: lxml_html.HtmlElement = self.selector.root
+        return root
+
+    @cached_property
+    def base_url(self) -> str:
+        href = self.selector.xpath("//head/base/@href").get()
+        return urljoin(self.url, href.strip()) if href else self.url
+
+    def absolute(self, href: str | None) -> str | None:
+        """Absolute URL for an href on this page (``data:`` and empty hrefs give None)."""
+        if not href or not href.strip() or href.strip().lower().startswith(("data:", "javascript:")):
+            return None
+        return urljoin(self.base_url, href.strip())
+
+    def site_url(self, href: str | None) -> str | None:
+        """Canonical site URL for an on-site href; None for off-site or unusable hrefs."""
+        absolute = self.absolute(href)
+        if absolute is None or not absolute.startswith(("http://", "https://")):
+            return None
+        if not self.site.is_on_site(absolute):
+            return None
+        return self.site.to_site_url(absolute)
+
+    @cached_property
+    def jsonld_nodes(self) -> list[dict[str, Any]]:
+        return jsonld.parse_nodes(self.selector)
+
+    @cached_property
+    def metas(self) -> dict[str, list[str]]:
+        return meta.parse_metas(self.selector)

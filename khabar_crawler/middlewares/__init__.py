@@ -1,0 +1,1 @@
+"""Downloader middlewares: offline replay of saved snapshots and recording of live crawls."""

@@ -1,0 +1,62 @@
+"""Scrapy settings of khabar_crawler.
+
+The flow of an item: the ``khabarayn`` spider (discovery + extraction) -> ITEM_PIPELINES
+(clean -> validate -> dedupe -> store, in that order, once they exist). Offline replay and
+recording are downloader middlewares switched on by ``-a replay=DIR`` / ``-a record=DIR``
+(or the KHABAR_REPLAY_DIR / KHABAR_RECORD_DIR settings).
+"""
+
+BOT_NAME = "khabar_crawler"
+SPIDER_MODULES = ["khabar_crawler.spiders"]
+NEWSPIDER_MODULE = "khabar_crawler.spiders"
+
+# --- the site --------------------------------------------------------------------------
+# Public origin of the site: every URL in an item is on it.
+KHABARAYN_SITE_URL = "https://khabarayn.com"
+# Where pages are fetched from (a mirror or local server); defaults to the site URL.
+KHABARAYN_BASE_URL = None
+# The publisher's name: sign-offs are stripped by it, and it is the author of last resort.
+KHABARAYN_SITE_NAME = "خَبَرَيْن"
+
+# --- offline replay and recording --------------------------------------------------------
+KHABAR_REPLAY_DIR = None
+KHABAR_RECORD_DIR = None
+KHABAR_RECORD_FLUSH_EVERY = 50  # responses between manifest rewrites while recording
+
+# --- politeness --------------------------------------------------------------------------
+USER_AGENT = "Mozilla/5.0 (compatible; khabar_crawler/0.1; +https://khabarayn.com/robots.txt)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_TIMES = 3
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# One canonicalisation for the duplicate filter, requests and items (khabar_crawler.urls).
+REQUEST_FINGERPRINTER_CLASS = "khabar_crawler.fingerprint.CanonicalRequestFingerprinter"
+
+DOWNLOADER_MIDDLEWARES = {
+    # sees raw responses (before redirects are followed); asks for uncompressed bodies
+    "khabar_crawler.middlewares.record.RecordMiddleware": 650,
+    # last in line: answers from the snapshot, so nothing reaches the network
+    "khabar_crawler.middlewares.replay.ReplayMiddleware": 950,
+}
+
+EXTENSIONS = {
+    # final stats as JSON when KHABAR_STATS_FILE is set
+    "khabar_crawler.extensions.stats_file.StatsFile": 500,
+}
+KHABAR_STATS_FILE = None
+
+ITEM_PIPELINES: dict[str, int] = {}
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

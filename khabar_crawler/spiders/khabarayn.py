@@ -1,0 +1,144 @@
+"""The khabarayn spider: discovers article pages and yields one :class:`ArticleItem` each.
+
+    scrapy crawl khabarayn                               # live site (KHABARAYN_BASE_URL)
+    scrapy crawl khabarayn -a replay=fixtures/khabarayn  # offline, from a saved snapshot
+    scrapy crawl khabarayn -a record=snapshots/today     # live, saving every response
+
+Discovery: robots.txt (its ``Sitemap:`` lines), sitemap indexes and news sitemaps, the RSS
+feed, the home page, and every on-site link of the pages it reads (categories, pagination,
+see-also and related links). Whether a page is an article is decided by its content, not its
+URL (see :func:`khabar_crawler.extract.is_article_page`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import sitemap_urls_from_robots
+
+from khabar_crawler.extract import Page
+from khabar_crawler.extract.article import build_item, is_article_page
+from khabar_crawler.extract.dates import iso_datetime
+from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
+from khabar_crawler.items import ArticleItem
+from khabar_crawler.site import Site
+
+logger = logging.getLogger(__name__)
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class KhabaraynSpider(scrapy.Spider):
+    name = "khabarayn"
+    site: Site
+    allowed_domains: list[str]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> KhabaraynSpider:
+        replay, record = kwargs.pop("replay", None), kwargs.pop("record", None)
+        if replay and record:
+            raise ValueError("-a replay and -a record cannot be used together")
+        settings = crawler.settings
+        if replay:
+            settings.set("KHABAR_REPLAY_DIR", replay, priority="spider")
+            # a snapshot is local: no politeness delays, and its URLs are the site's own
+            settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
+            settings.set("DOWNLOAD_DELAY", 0, priority="spider")
+            settings.set("KHABARAYN_BASE_URL", settings.get("KHABARAYN_SITE_URL"), priority="spider")
+        if record:
+            settings.set("KHABAR_RECORD_DIR", record, priority="spider")
+        spider: KhabaraynSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.site = Site.from_settings(settings)
+        spider.allowed_domains = spider.site.domains
+        return spider
+
+    # --- requests ------------------------------------------------------------------------
+
+    def follow_site(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
+        """A request for a canonical site URL, fetched from the base URL."""
+        return scrapy.Request(self.site.to_fetch_url(url), callback=callback, meta=meta or None)
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        origin = self.site.origin
+        yield self.follow_site(f"{origin}/robots.txt", self.parse_robots)
+        yield self.follow_site(f"{origin}/", self.parse_page)
+        yield self.follow_site(f"{origin}/feed/", self.parse_feed)
+
+    def _stat(self, key: str, count: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"khabar/{key}", count)
+
+    # --- discovery -----------------------------------------------------------------------
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url))
+        if not sitemaps:
+            sitemaps = [f"{self.site.origin}/sitemap_index.xml", f"{self.site.origin}/sitemap.xml"]
+        for url in sitemaps:
+            site_url = self.site.to_site_url(response.urljoin(url))
+            if self.site.is_on_site(site_url):
+                yield self.follow_site(site_url, self.parse_sitemap)
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        body = response.body
+        if body[:2] == _GZIP_MAGIC:
+            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        kind, entries = parse_sitemap(body)
+        if not kind:
+            self._stat("discovery/sitemap/invalid")
+            logger.warning("Not a sitemap: %s", response.url)
+            return
+        self._stat(f"discovery/sitemap/{kind}")
+        for entry in entries:
+            url = self.site.to_site_url(response.urljoin(entry.url))
+            if not self.site.is_on_site(url):
+                continue
+            if kind == "sitemapindex":
+                yield self.follow_site(url, self.parse_sitemap)
+            elif is_crawlable(url):
+                self._stat("discovery/sitemap/urls")
+                yield self.follow_site(url, self.parse_page, published_hint=entry.published)
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        entries = parse_feed(response.body)
+        self._stat("discovery/feed/urls", len(entries))
+        for entry in entries:
+            url = self.site.to_site_url(response.urljoin(entry.url))
+            if self.site.is_on_site(url) and is_crawlable(url):
+                yield self.follow_site(url, self.parse_page, published_hint=entry.published)
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def parse_page(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
+        if not isinstance(response, TextResponse) or b"html" not in (
+            response.headers.get("Content-Type") or b"html"
+        ):
+            self._stat("page/not_html")
+            return
+        page = Page(response.text, response.url, self.site)
+        try:
+            article = is_article_page(page)
+            item = build_item(page) if article else None
+        except Exception as exc:  # a broken page must never stop the crawl
+            self._stat("extract/error")
+            logger.error(
+                "Extraction failed for %s: %s: %s", response.url, type(exc).__name__, exc, exc_info=True
+            )
+            item = None
+        else:
+            self._stat("extract/article" if article else "extract/not_article")
+        if item is not None:
+            if not item.published_at and response.meta.get("published_hint"):
+                item.published_at = iso_datetime(response.meta["published_hint"])
+            item.fetched_url = response.url
+            item.status = response.status
+            item.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+            yield item
+        for url in page_links(page):
+            yield self.follow_site(url, self.parse_page)
