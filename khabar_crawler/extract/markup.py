@@ -41,6 +41,7 @@ RELATED_XPATH = (
     ' or @id="related-news" or @id="related-posts"]'
 )
 RELATED_HEADINGS = ("أخبار ذات صلة", "اخبار ذات صلة", "مواضيع ذات صلة", "مقالات ذات صلة")
+MIN_DENSE_PARAGRAPHS = 3
 HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 TEXT_BLOCKS = frozenset({"p", "li", "blockquote", "pre"})
 BLOCK_TAGS = frozenset(
@@ -128,12 +129,21 @@ def _inside(el: Element, containers: list[Element]) -> bool:
 
 
 def content_root(page: Page) -> Element | None:
+    """The container of the article text: a known theme container, else the element with
+    the most paragraphs of its own (at least ``MIN_DENSE_PARAGRAPHS``) outside cards."""
     for xpath in CONTENT_XPATHS:
         found = page.root.xpath(xpath)
         if found:
             node: Element = found[0]
             return node
-    return None
+    best: tuple[int, Element] | None = None
+    for parent in page.root.xpath("//body//*[p]"):
+        if _in_chrome(parent) or SKIP_CLASSES.search(_classes(parent)):
+            continue
+        count = sum(1 for child in parent if _tag(child) == "p" and node_text(child))
+        if count >= MIN_DENSE_PARAGRAPHS and (best is None or count > best[0]):
+            best = (count, parent)
+    return best[1] if best else None
 
 
 def article_root(page: Page) -> Element | None:

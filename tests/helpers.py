@@ -1,0 +1,153 @@
+"""Shared test helpers: paths, golden files, the page-to-text renderer, crawl runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from lxml import html as lxml_html
+
+from khabar_crawler.items import ArticleItem
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT = ROOT / "fixtures" / "khabarayn"
+SEEDS = ROOT / "fixtures" / "seeds"
+SITE = "https://khabarayn.com"
+
+_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "dd",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "ul",
+    }
+)
+_DROPPED = frozenset({"head", "script", "style", "noscript", "template"})
+
+
+def golden(article_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((SNAPSHOT / "expected" / f"{article_id}.json").read_text("utf-8"))
+    return data
+
+
+def golden_ids() -> list[str]:
+    return sorted(p.stem for p in (SNAPSHOT / "expected").glob("*.json"))
+
+
+def item_dict(item: ArticleItem | None) -> dict[str, Any]:
+    assert item is not None, "no item extracted"
+    return asdict(item)
+
+
+def render_lines(html: str) -> list[str]:
+    """A text rendering of a page, as the seeds are: block elements on their own lines, an
+    image's alt text as a line, head and scripts dropped; non-empty lines only."""
+    root = lxml_html.document_fromstring(html)
+    lines: list[str] = []
+    buffer: list[str] = []
+
+    def flush() -> None:
+        line = " ".join("".join(buffer).split())
+        if line:
+            lines.append(line)
+        buffer.clear()
+
+    def walk(el: lxml_html.HtmlElement) -> None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if not tag or tag in _DROPPED:
+            return
+        if tag == "img":
+            flush()
+            buffer.append(el.get("alt") or "")
+            flush()
+            return
+        if tag == "br":
+            flush()
+            return
+        block = tag in _BLOCKS
+        if block:
+            flush()
+        if el.text:
+            buffer.append(el.text)
+        for child in el:
+            walk(child)
+            if child.tail:
+                buffer.append(child.tail)
+        if block:
+            flush()
+
+    walk(root)
+    flush()
+    return lines
+
+
+def seed_lines(name: str) -> list[str]:
+    return [line for line in (SEEDS / name).read_text("utf-8").splitlines() if line.strip()]
+
+
+def run_crawl(
+    tmp_path: Path, *args: str, settings: dict[str, str] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Run ``scrapy crawl khabarayn`` in a subprocess (a real engine, a fresh reactor);
+    return the items of its JSON-lines feed and its final stats."""
+    items_file = tmp_path / "items.jsonl"
+    stats_file = tmp_path / "stats.json"
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "khabarayn",
+        *args,
+        "-O",
+        str(items_file),
+        "-s",
+        f"KHABAR_STATS_FILE={stats_file}",
+        "-s",
+        "LOG_LEVEL=INFO",
+    ]
+    for key, value in (settings or {}).items():
+        command += ["-s", f"{key}={value}"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "Traceback" not in done.stderr, done.stderr[-4000:]
+    items = [json.loads(line) for line in items_file.read_text("utf-8").splitlines() if line.strip()]
+    stats: dict[str, Any] = json.loads(stats_file.read_text("utf-8"))
+    return items, stats

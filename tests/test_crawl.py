@@ -1,0 +1,88 @@
+"""End to end: the real Scrapy engine in replay, live (local server) and record modes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from khabar_crawler.items import GOLDEN_FIELDS
+from khabar_crawler.serve import serve
+from tests.helpers import SNAPSHOT, golden, golden_ids, run_crawl
+
+#: a local server needs no politeness delays
+LOCAL = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0"}
+
+
+def golden_view(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {item["article_id"]: {f: item[f] for f in GOLDEN_FIELDS} for item in items}
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    return run_crawl(tmp_path_factory.mktemp("replay"), "-a", f"replay={SNAPSHOT}")
+
+
+def test_replay_gives_exactly_the_golden_items(replayed: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
+    items, _ = replayed
+    assert golden_view(items) == {aid: golden(aid) for aid in golden_ids()}
+
+
+def test_replay_yields_each_article_once(replayed: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
+    items, _ = replayed
+    assert len(items) == len(golden_ids())
+
+
+def test_replay_counts_missing_urls(
+    replayed: tuple[list[dict[str, Any]], dict[str, Any]], source_site: dict[str, Any]
+) -> None:
+    """Every linked page absent from the snapshot is counted once: the see-also and related
+    articles of the golden items and the footer's categories (the home page is saved)."""
+    _, stats = replayed
+    linked = {
+        link["url"] for aid in golden_ids() for link in golden(aid)["see_also"] + golden(aid)["related"]
+    }
+    categories = [link for link in source_site["footer"] if link["href"] != "/"]
+    assert stats["khabar/replay/missing"] == len(linked) + len(categories)
+
+
+def test_replay_plays_saved_statuses(replayed: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
+    _, stats = replayed
+    assert (stats["khabar/replay/status/301"], stats["khabar/replay/status/404"]) == (1, 1)
+
+
+def test_replay_records_crawl_metadata(replayed: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
+    items, _ = replayed
+    assert all(item["status"] == 200 and item["fetched_url"] and item["fetched_at"] for item in items)
+
+
+def test_replay_is_deterministic(
+    tmp_path: Path, replayed: tuple[list[dict[str, Any]], dict[str, Any]]
+) -> None:
+    again, _ = run_crawl(tmp_path, "-a", f"replay={SNAPSHOT}")
+    assert golden_view(again) == golden_view(replayed[0])
+
+
+def test_live_crawl_of_a_local_mirror_and_its_recording(tmp_path: Path) -> None:
+    """The spider crawls a local HTTP server serving the snapshot; a recording of that crawl,
+    replayed offline, yields the same items again."""
+    server = serve(str(SNAPSHOT))
+    try:
+        record_dir = tmp_path / "recorded"
+        live, live_stats = run_crawl(
+            tmp_path / "live",
+            "-a",
+            f"record={record_dir}",
+            settings={"KHABARAYN_BASE_URL": server.base_url, **LOCAL},
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    replayed, _ = run_crawl(tmp_path / "replay", "-a", f"replay={record_dir}")
+    expected = {aid: golden(aid) for aid in golden_ids()}
+    assert (golden_view(live), golden_view(replayed), live_stats["robotstxt/response_count"]) == (
+        expected,
+        expected,
+        1,
+    )

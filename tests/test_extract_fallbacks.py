@@ -1,0 +1,94 @@
+"""Each field falls back on its own: a page without one metadata layer gives the same item."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from fixtures.generate import article_page
+from khabar_crawler.extract import decode_html, extract_article
+from khabar_crawler.items import GOLDEN_FIELDS
+from tests.helpers import golden, golden_ids, item_dict
+
+#: a fetched URL that is not the canonical one: the page's own canonical must win
+FETCHED = "https://khabarayn.com/?p=0&utm_source=newsletter"
+
+
+def extract_variant(article: dict[str, Any], site: dict[str, Any], **variant: Any) -> dict[str, Any]:
+    _, html = decode_html(article_page(article, site, **variant), None)
+    return item_dict(extract_article(html, FETCHED))
+
+
+@pytest.mark.parametrize("article_id", golden_ids())
+@pytest.mark.parametrize("variant", [{"jsonld": False}, {"metas": False}], ids=["no-jsonld", "no-metas"])
+def test_item_unchanged_without_a_layer(
+    article_id: str, variant: dict[str, bool], source_articles: dict[str, Any], source_site: dict[str, Any]
+) -> None:
+    item = extract_variant(source_articles[article_id], source_site, **variant)
+    assert {f: item[f] for f in GOLDEN_FIELDS} == golden(article_id)
+
+
+@pytest.mark.parametrize("article_id", golden_ids())
+def test_markup_alone_gives_every_visible_field(
+    article_id: str, source_articles: dict[str, Any], source_site: dict[str, Any]
+) -> None:
+    """Without JSON-LD and metas, only what the page does not show (metadata tags) may be lost."""
+    item = extract_variant(source_articles[article_id], source_site, jsonld=False, metas=False)
+    expected = golden(article_id)
+    hashtags_visible = "#" in source_articles[article_id]["lede"]
+    fields = [f for f in GOLDEN_FIELDS if f != "tags" or hashtags_visible]
+    assert {f: item[f] for f in fields} == {f: expected[f] for f in fields}
+
+
+def test_broken_jsonld_falls_back(source_articles: dict[str, Any], source_site: dict[str, Any]) -> None:
+    _, html = decode_html(article_page(source_articles["52306"], source_site), None)
+    broken = html.replace('"@context": "https://schema.org"', '"@context": "https://schema.org",,')
+    assert item_dict(extract_article(broken, FETCHED)) | {"fetched_url": None} == item_dict(
+        extract_article(html, FETCHED)
+    )
+
+
+BARE_ARTICLE = """<!doctype html><html lang="ar-EG"><head><meta charset="utf-8">
+<title>عنوان الخبر | خبرين</title></head><body>
+<div class="layout"><h1>عنوان الخبر</h1>
+<div class="text">
+<p>الفقرة الأولى من الخبر.</p>
+<p>اقرأ أيضاً: <a href="/news/7731/خبر-آخر/?utm_source=x">خبر آخر</a></p>
+<h3>عنوان فرعي</h3>
+<p>الفقرة الثانية.</p><p>الفقرة الثالثة.</p>
+<p>Loading...</p>
+</div></div></body></html>"""
+
+
+def test_page_without_metadata_or_theme_classes() -> None:
+    item = item_dict(extract_article(BARE_ARTICLE, "https://khabarayn.com/news/7731/عنوان/#top"))
+    assert (
+        item["title"],
+        item["body"],
+        item["see_also"],
+        item["language"],
+        item["article_id"],
+        item["authors"],
+    ) == (
+        "عنوان الخبر",
+        "الفقرة الأولى من الخبر.\n\nعنوان فرعي\n\nالفقرة الثانية.\n\nالفقرة الثالثة.",
+        [
+            {
+                "title": "خبر آخر",
+                "url": "https://khabarayn.com/news/7731/%D8%AE%D8%A8%D8%B1-%D8%A2%D8%AE%D8%B1/",
+            }
+        ],
+        "ar",
+        "7731",
+        ["خَبَرَيْن"],
+    )
+
+
+def test_amp_page_maps_to_its_canonical_article(
+    source_articles: dict[str, Any], source_site: dict[str, Any]
+) -> None:
+    _, html = decode_html(article_page(source_articles["41872"], source_site), None)
+    amp_url = golden("41872")["url"] + "amp/"
+    item = item_dict(extract_article(html.replace('<link rel="canonical"', '<link rel="x"'), amp_url))
+    assert item["canonical_url"] == golden("41872")["url"]

@@ -1,0 +1,49 @@
+"""One canonicalisation for requests, items and deduplication."""
+
+from __future__ import annotations
+
+import pytest
+
+from khabar_crawler.site import Site
+from khabar_crawler.urls import canonicalize_url
+
+ARTICLE = "https://khabarayn.com/news/41872/%D8%AA%D8%B9%D8%A7%D9%88%D9%86-%D8%AF%D9%81%D8%A7%D8%B9%D9%8A/"
+
+CASES = [
+    ("raw Arabic slug", "https://khabarayn.com/news/41872/تعاون-دفاعي/", ARTICLE),
+    ("lower-case escapes", ARTICLE.lower(), ARTICLE),
+    ("http", ARTICLE.replace("https:", "http:"), ARTICLE),
+    ("host case", ARTICLE.replace("khabarayn.com", "KhabarAyn.COM"), ARTICLE),
+    ("default port", ARTICLE.replace("khabarayn.com", "khabarayn.com:443"), ARTICLE),
+    ("fragment", ARTICLE + "#comments", ARTICLE),
+    ("utm", ARTICLE + "?utm_source=fb&utm_medium=social&utm_campaign=x", ARTICLE),
+    ("click ids", ARTICLE + "?fbclid=IwAR0&gclid=abc&msclkid=1", ARTICLE),
+    ("amp path", ARTICLE + "amp/", ARTICLE),
+    ("amp query", ARTICLE + "?amp=1", ARTICLE),
+    ("kept query sorted", "https://khabarayn.com/?s=x&p=5&utm_term=y", "https://khabarayn.com/?p=5&s=x"),
+    ("empty path", "https://khabarayn.com", "https://khabarayn.com/"),
+]
+
+
+@pytest.mark.parametrize(("case", "url", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_canonicalize(case: str, url: str, expected: str) -> None:
+    assert canonicalize_url(url) == expected
+
+
+def test_relative_url_resolves_against_base() -> None:
+    assert canonicalize_url("../41872/تعاون-دفاعي/", "https://khabarayn.com/news/1/x") == ARTICLE
+
+
+def test_mirror_urls_map_to_the_site() -> None:
+    site = Site(base="http://127.0.0.1:8123")
+    assert site.to_site_url("http://127.0.0.1:8123/news/41872/تعاون-دفاعي/?utm_source=x") == ARTICLE
+
+
+def test_site_urls_are_fetched_from_the_mirror() -> None:
+    site = Site(base="http://127.0.0.1:8123")
+    assert site.to_fetch_url(ARTICLE) == ARTICLE.replace("https://khabarayn.com", "http://127.0.0.1:8123")
+
+
+def test_off_site_urls_are_not_mapped() -> None:
+    site = Site(base="http://127.0.0.1:8123")
+    assert site.to_fetch_url("https://example.org/x") == "https://example.org/x"
