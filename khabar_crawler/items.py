@@ -34,6 +34,11 @@ class RelatedCard(TypedDict):
     category: str | None
 
 
+class NearDuplicateRef(TypedDict):
+    url: str
+    similarity: float
+
+
 @dataclass
 class ArticleItem:
     url: str
@@ -54,8 +59,21 @@ class ArticleItem:
     related: list[RelatedCard] = field(default_factory=list)
     # crawl metadata: not part of golden comparisons
     fetched_url: str | None = None
+    redirect_urls: list[str] = field(default_factory=list)
     status: int | None = None
     fetched_at: str | None = None
+    #: dates as the page showed them when they were not machine-readable (clean parses them)
+    published_at_raw: str | None = None
+    modified_at_raw: str | None = None
+    # set by the pipelines (clean, dedupe)
+    title_search: str | None = None
+    summary_search: str | None = None
+    body_search: str | None = None
+    search_profile: str | None = None
+    content_hash: str | None = None
+    simhash: int | None = None
+    alias_of: str | None = None
+    near_duplicates: list[NearDuplicateRef] = field(default_factory=list)
 
 
 #: The fields compared with golden files; everything else is crawl metadata.
@@ -77,4 +95,4 @@ GOLDEN_FIELDS: tuple[str, ...] = (
     "see_also",
     "related",
 )
-CRAWL_FIELDS: tuple[str, ...] = ("fetched_url", "status", "fetched_at")
+CRAWL_FIELDS: tuple[str, ...] = ("fetched_url", "redirect_urls", "status", "fetched_at")

@@ -56,7 +56,21 @@ EXTENSIONS = {
 }
 KHABAR_STATS_FILE = None
 
-ITEM_PIPELINES: dict[str, int] = {}
+# The flow of an item after the spider: clean -> validate -> dedupe -> store.
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,  # tidy display text, search forms, dates
+    "pipelines.validate.ValidatePipeline": 200,  # drop (and record) items that cannot be rows
+    "pipelines.dedupe.DedupePipeline": 300,  # one article per URL/id; aliases; near duplicates
+    "pipelines.store.StorePipeline": 400,  # batched upserts with version history
+}
+
+# --- storage -----------------------------------------------------------------------------
+# SQLAlchemy URL; the DATABASE_URL environment variable is read when the setting is unset.
+DATABASE_URL = None  # default: sqlite:///data/khabar.db (WAL mode)
+KHABAR_DB_AUTO_MIGRATE = True  # apply Alembic migrations when a crawl opens the database
+KHABAR_STORE_BATCH_SIZE = 100  # items (and rejections) per transaction
+KHABAR_STORE_FLUSH_SECONDS = 5.0  # flush a partial batch after this long
+KHABAR_NEAR_DUPLICATE_SIMILARITY = 0.9  # SimHash similarity that flags a near duplicate
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -56,10 +56,14 @@ class Site:
 
     def to_site_url(self, url: str) -> str:
         """Canonical URL on the site's origin for a URL seen while crawling (base or origin)."""
+        return canonicalize_url(self.on_origin(url))
+
+    def on_origin(self, url: str) -> str:
+        """The same URL on the site's origin when it is on the base (not canonicalised)."""
         if self.base != self.origin and same_origin(url, self.base):
             parts = urlsplit(url)
-            url = urlunsplit(urlsplit(self.origin)[:2] + parts[2:])
-        return canonicalize_url(url)
+            return urlunsplit(urlsplit(self.origin)[:2] + parts[2:])
+        return url
 
     def to_fetch_url(self, url: str) -> str:
         """The URL to request for a site URL: the same path on the base."""

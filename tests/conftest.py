@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from fixtures.generate import load_articles, load_site
 from khabar_crawler.extract import extract_article
 from khabar_crawler.snapshot import Snapshot
-from tests.helpers import SNAPSHOT, golden, golden_ids, item_dict
+from tests.helpers import POSTGRES_URL, SNAPSHOT, golden, golden_ids, item_dict, postgres_problem
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +45,27 @@ def saved_html(snapshot: Snapshot) -> dict[str, str]:
 def extracted(saved_html: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Items extracted from the saved pages, by article id."""
     return {aid: item_dict(extract_article(html, golden(aid)["url"])) for aid, html in saved_html.items()}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each back end: a SQLite file, or a schema of its own on the
+    PostgreSQL server (required under CI=true, skipped with the reason elsewhere)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'khabar.db'}"
+        return
+    problem = postgres_problem()
+    if problem:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{problem}; CI must run the PostgreSQL tests")
+        pytest.skip(problem)
+    schema = f"khabar_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()

@@ -151,3 +151,34 @@ def run_crawl(
     items = [json.loads(line) for line in items_file.read_text("utf-8").splitlines() if line.strip()]
     stats: dict[str, Any] = json.loads(stats_file.read_text("utf-8"))
     return items, stats
+
+
+# --- databases ---------------------------------------------------------------------------
+
+POSTGRES_URL = os.environ.get("KHABAR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_problem() -> str | None:
+    """Why the test PostgreSQL server cannot be used, or None when it can."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: not available
+        return f"PostgreSQL at {POSTGRES_URL} is not available ({type(exc).__name__}: {exc})"
+    return None
+
+
+def golden_item(article_id: str, /, **changes: Any) -> ArticleItem:
+    """The golden item of an article as the spider yields it (crawl metadata filled in)."""
+    data = golden(article_id)
+    item = ArticleItem(**data)
+    item.fetched_url = data["url"]
+    item.status = 200
+    item.fetched_at = "2026-11-20T10:00:00+00:00"
+    for key, value in changes.items():
+        setattr(item, key, value)
+    return item

@@ -79,6 +79,16 @@ def build_item(page: Page) -> ArticleItem:
         for text in ([section["heading"]] if section["heading"] else []) + section["paragraphs"]
     )
 
+    published_at = _date(
+        lambda: jsonld.text(node, "datePublished"),
+        lambda: metas.first(m, "article:published_time", "og:published_time", "pubdate"),
+        lambda: markup.published(page),
+    )
+    modified_at = _date(
+        lambda: jsonld.text(node, "dateModified"),
+        lambda: metas.first(m, "article:modified_time", "og:updated_time"),
+        lambda: markup.modified(page),
+    )
     return ArticleItem(
         url=canonical,
         canonical_url=canonical,
@@ -105,16 +115,10 @@ def build_item(page: Page) -> ArticleItem:
             )
             or []
         ),
-        published_at=_date(
-            lambda: jsonld.text(node, "datePublished"),
-            lambda: metas.first(m, "article:published_time", "og:published_time", "pubdate"),
-            lambda: markup.published(page),
-        ),
-        modified_at=_date(
-            lambda: jsonld.text(node, "dateModified"),
-            lambda: metas.first(m, "article:modified_time", "og:updated_time"),
-            lambda: markup.modified(page),
-        ),
+        published_at=published_at,
+        modified_at=modified_at,
+        published_at_raw=None if published_at else markup.published_text(page),
+        modified_at_raw=None if modified_at else markup.modified_text(page),
         authors=unique(
             _first(
                 lambda: jsonld.names(node.get("author")) if node else [],

@@ -263,6 +263,24 @@ def _date(page: Page, time_class: str, itemprop: str) -> str | None:
     return value.strip() if value else None
 
 
+def published_text(page: Page) -> str | None:
+    """A publication date as the page shows it ("18 يوليو 2024", "منذ ساعتين")."""
+    return _date_text(page, ("published", "entry-date", "post-date", "article-date", "publish-date"))
+
+
+def modified_text(page: Page) -> str | None:
+    return _date_text(page, ("updated", "modified", "last-updated"))
+
+
+def _date_text(page: Page, classes: tuple[str, ...]) -> str | None:
+    condition = " or ".join(f'contains(@class, "{c}")' for c in classes)
+    for node in page.root.xpath(f"//time[{condition}] | //*[{condition}][not(*)]"):
+        text = node_text(node)
+        if text and len(text) < 60:
+            return text
+    return None
+
+
 def authors(page: Page) -> list[str]:
     nodes = page.root.xpath(
         '//*[@itemprop="author"]//*[@itemprop="name"]'

@@ -28,6 +28,7 @@ from khabar_crawler.extract.article import build_item, is_article_page
 from khabar_crawler.extract.dates import iso_datetime
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
 from khabar_crawler.items import ArticleItem
+from khabar_crawler.signals import page_rejected
 from khabar_crawler.site import Site
 
 logger = logging.getLogger(__name__)
@@ -38,9 +39,12 @@ class KhabaraynSpider(scrapy.Spider):
     name = "khabarayn"
     site: Site
     allowed_domains: list[str]
+    #: the spider arguments of this run (recorded in crawl_runs)
+    arguments: dict[str, str]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> KhabaraynSpider:
+        arguments = {key: str(value) for key, value in kwargs.items()}
         replay, record = kwargs.pop("replay", None), kwargs.pop("record", None)
         if replay and record:
             raise ValueError("-a replay and -a record cannot be used together")
@@ -54,6 +58,7 @@ class KhabaraynSpider(scrapy.Spider):
         if record:
             settings.set("KHABAR_RECORD_DIR", record, priority="spider")
         spider: KhabaraynSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.arguments = arguments
         spider.site = Site.from_settings(settings)
         spider.allowed_domains = spider.site.domains
         return spider
@@ -130,6 +135,12 @@ class KhabaraynSpider(scrapy.Spider):
             logger.error(
                 "Extraction failed for %s: %s: %s", response.url, type(exc).__name__, exc, exc_info=True
             )
+            self.crawler.signals.send_catch_log(
+                page_rejected,
+                url=response.url,
+                reason="extraction_error",
+                detail=f"{type(exc).__name__}: {exc}",
+            )
             item = None
         else:
             self._stat("extract/article" if article else "extract/not_article")
@@ -137,6 +148,7 @@ class KhabaraynSpider(scrapy.Spider):
             if not item.published_at and response.meta.get("published_hint"):
                 item.published_at = iso_datetime(response.meta["published_hint"])
             item.fetched_url = response.url
+            item.redirect_urls = list(response.meta.get("redirect_urls", []))
             item.status = response.status
             item.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
             yield item

@@ -1,0 +1,64 @@
+"""Schema migrations with Alembic, run on an engine (no alembic.ini needed).
+
+python -m khabar_crawler.db.migrate upgrade      # DATABASE_URL or the SQLite default
+python -m khabar_crawler.db.migrate current
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from khabar_crawler.db.engine import create_db_engine, database_url
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema of ``engine``'s database to ``revision`` (idempotent)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["upgrade", "current"])
+    parser.add_argument(
+        "--database-url", default=None, help="default: DATABASE_URL or sqlite:///data/khabar.db"
+    )
+    args = parser.parse_args(argv)
+    url = args.database_url or database_url()
+    engine = create_db_engine(url)
+    if args.command == "upgrade":
+        upgrade(engine)
+    print(f"{url.split('@')[-1]}: schema at {current_revision(engine)} (head {head_revision()})")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Alembic environment: runs on the connection given by khabar_crawler.db.migrate, or on
+the URL of ``-x url=...`` / DATABASE_URL when alembic is called from the command line."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from khabar_crawler.db.engine import create_db_engine, database_url
+from khabar_crawler.db.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run_on(connection)
+else:
+    url = context.get_x_argument(as_dictionary=True).get("url") or database_url()
+    engine = create_db_engine(url)
+    with engine.begin() as conn:
+        run_on(conn)
+    engine.dispose()

@@ -1,0 +1,52 @@
+"""SimHash fingerprints of normalised text, for near-duplicate detection.
+
+64-bit SimHash over word shingles (3 words) hashed with BLAKE2b. The fingerprint is split
+into four 16-bit bands that the database indexes: two texts whose fingerprints differ in at
+most 3 bits (similarity >= 0.953) always share a band; pairs further apart are found when a
+band happens to agree, so the configured threshold is checked on the candidates found.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+BITS = 64
+BANDS = 4
+_MASK = (1 << BITS) - 1
+
+
+def _hash(token: str) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def simhash(words: list[str], shingle: int = 3) -> int:
+    """Unsigned 64-bit SimHash of ``words`` (shorter texts use their words as shingles)."""
+    if len(words) >= shingle:
+        tokens = [" ".join(words[i : i + shingle]) for i in range(len(words) - shingle + 1)]
+    else:
+        tokens = words
+    weights = [0] * BITS
+    for token in tokens:
+        value = _hash(token)
+        for bit in range(BITS):
+            weights[bit] += 1 if value >> bit & 1 else -1
+    return sum(1 << bit for bit in range(BITS) if weights[bit] > 0)
+
+
+def similarity(a: int, b: int) -> float:
+    return 1.0 - ((a ^ b) & _MASK).bit_count() / BITS
+
+
+def bands(value: int) -> tuple[int, int, int, int]:
+    width = BITS // BANDS
+    b0, b1, b2, b3 = ((value >> (i * width)) & ((1 << width) - 1) for i in range(BANDS))
+    return b0, b1, b2, b3
+
+
+def to_signed(value: int) -> int:
+    """The value as a signed 64-bit integer (BIGINT columns are signed)."""
+    return value - (1 << BITS) if value >= 1 << (BITS - 1) else value
+
+
+def to_unsigned(value: int) -> int:
+    return value & _MASK

@@ -1,0 +1,150 @@
+"""DedupePipeline: one article per canonical URL or article id, within a run and across runs.
+
+For each item, in order:
+
+1. the same canonical URL or article id earlier in this run with the same content: dropped
+   as a duplicate (``khabar/dedupe/duplicate_in_run``);
+2. an article already stored under that URL or id: passed on, the store updates it
+   (``khabar/dedupe/known``);
+3. the same normalised content hash as another article (stored, or earlier in this run):
+   marked ``alias_of`` that article: the store records the URL as an alias, not a new
+   article (``khabar/dedupe/alias``);
+4. otherwise a new article; articles whose SimHash similarity reaches
+   ``KHABAR_NEAR_DUPLICATE_SIMILARITY`` are listed in ``near_duplicates`` and flagged by the
+   store, never merged (``khabar/dedupe/near_duplicate``).
+
+State across runs lives in the database; within a run, hashes of the items seen so far (a few
+dozen bytes an item, like Scrapy's duplicate filter) cover what the store has not flushed yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from typing import Any
+
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from sqlalchemy import or_, select
+
+from khabar_crawler.db import Database, get_database
+from khabar_crawler.db.models import Article
+from khabar_crawler.items import ArticleItem, NearDuplicateRef
+from khabar_crawler.simhash import bands, simhash, similarity, to_unsigned
+from khabar_crawler.textnorm import search_form, words
+
+
+def content_hash(item: ArticleItem) -> str:
+    """SHA-256 of the normalised title, summary and body."""
+    parts = [
+        item.title_search or search_form(item.title),
+        item.summary_search or search_form(item.summary),
+        item.body_search or search_form(item.body),
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def content_simhash(item: ArticleItem) -> int:
+    return simhash(words(item.body_search or search_form(item.body)))
+
+
+class DedupePipeline:
+    def __init__(self, crawler: Crawler, threshold: float) -> None:
+        self.crawler = crawler
+        self.threshold = threshold
+        self.database: Database | None = None
+        self._urls: dict[str, str] = {}
+        self._ids: dict[str, str] = {}
+        self._hashes: dict[str, str] = {}
+        self._bands: list[defaultdict[int, list[tuple[int, str]]]] = [defaultdict(list) for _ in range(4)]
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
+        return cls(crawler, crawler.settings.getfloat("KHABAR_NEAR_DUPLICATE_SIMILARITY", 0.9))
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.database = get_database(self.crawler)
+
+    def _stat(self, event: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"khabar/dedupe/{event}")
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        item.content_hash = item.content_hash or content_hash(item)
+        item.simhash = content_simhash(item) if item.simhash is None else item.simhash
+        url, article_id, digest = item.canonical_url, item.article_id, item.content_hash
+        earlier = self._urls.get(url) or (self._ids.get(article_id) if article_id else None)
+        if earlier == digest:
+            self._stat("duplicate_in_run")
+            raise DropItem(f"duplicate of {url} earlier in this run", log_level="DEBUG")
+        if earlier is not None or self._stored(url, article_id):
+            self._stat("known")
+        else:
+            alias_of = self._hashes.get(digest) or self._stored_hash(digest)
+            if alias_of and alias_of != url:
+                item.alias_of = alias_of
+                self._stat("alias")
+            else:
+                item.near_duplicates = self._near(item.simhash, url)
+                self._stat("near_duplicate" if item.near_duplicates else "new")
+        self._remember(item)
+        return item
+
+    def _remember(self, item: ArticleItem) -> None:
+        assert item.content_hash is not None and item.simhash is not None
+        self._urls[item.canonical_url] = item.content_hash
+        if item.article_id:
+            self._ids[item.article_id] = item.content_hash
+        if item.alias_of is None:
+            self._hashes.setdefault(item.content_hash, item.canonical_url)
+            for index, band in enumerate(bands(item.simhash)):
+                self._bands[index][band].append((item.simhash, item.canonical_url))
+
+    def _stored(self, url: str, article_id: str | None) -> bool:
+        assert self.database is not None
+        condition = Article.canonical_url == url
+        if article_id:
+            condition = or_(condition, Article.article_id == article_id)
+        with self.database.sessions() as session:
+            return session.scalar(select(Article.id).where(condition).limit(1)) is not None
+
+    def _stored_hash(self, digest: str) -> str | None:
+        assert self.database is not None
+        with self.database.sessions() as session:
+            found: str | None = session.scalar(
+                select(Article.canonical_url)
+                .where(Article.content_hash == digest)
+                .order_by(Article.id)
+                .limit(1)
+            )
+            return found
+
+    def _near(self, value: int, url: str) -> list[NearDuplicateRef]:
+        assert self.database is not None
+        candidates: dict[str, int] = {}
+        for index, band in enumerate(bands(value)):
+            for other, other_url in self._bands[index].get(band, []):
+                candidates[other_url] = other
+        b0, b1, b2, b3 = bands(value)
+        with self.database.sessions() as session:
+            rows = session.execute(
+                select(Article.canonical_url, Article.simhash).where(
+                    or_(
+                        Article.simhash_band0 == b0,
+                        Article.simhash_band1 == b1,
+                        Article.simhash_band2 == b2,
+                        Article.simhash_band3 == b3,
+                    )
+                )
+            )
+            for other_url, other in rows:
+                candidates.setdefault(other_url, to_unsigned(other))
+        found: list[NearDuplicateRef] = []
+        for other_url, other in candidates.items():
+            score = similarity(value, other)
+            if other_url != url and score >= self.threshold:
+                found.append({"url": other_url, "similarity": round(score, 4)})
+        return sorted(found, key=lambda ref: (-ref["similarity"], ref["url"]))

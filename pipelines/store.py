@@ -1,0 +1,386 @@
+"""StorePipeline: write articles to the database (``DATABASE_URL``), with history.
+
+Upsert semantics: a new article inserts ``articles`` + version 1 + tags, images, links and
+URLs; an unchanged article only has its ``last_seen_at`` moved; a changed article (new
+content hash or new modified time) is updated and gets one more ``article_versions`` row;
+an item marked ``alias_of`` (same content under another URL) adds an ``article_urls`` row to
+the existing article. Near duplicates found by dedupe are flagged in ``near_duplicates``.
+
+Writes are batched (``KHABAR_STORE_BATCH_SIZE`` items or ``KHABAR_STORE_FLUSH_SECONDS``) in
+one transaction each and flushed when the spider closes, which Scrapy also does on the first
+SIGINT/SIGTERM, so no acknowledged item is lost on a clean or signalled shutdown. A batch that
+fails is retried item by item; an item that still fails is recorded in ``rejected_pages``.
+
+Rejected pages (items dropped by validation, pages whose extraction failed) are recorded in
+``rejected_pages`` with the run; each run is a ``crawl_runs`` row with its arguments, finish
+reason, counts and stats.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from khabar_crawler.db import Database, get_database
+from khabar_crawler.db.models import (
+    Article,
+    ArticleImage,
+    ArticleLink,
+    ArticleTag,
+    ArticleUrl,
+    ArticleVersion,
+    CrawlRun,
+    NearDuplicate,
+    RejectedPage,
+    Tag,
+)
+from khabar_crawler.extract.dates import parse_datetime
+from khabar_crawler.items import ArticleItem
+from khabar_crawler.signals import page_rejected
+from khabar_crawler.simhash import bands, to_signed
+from khabar_crawler.site import Site
+from khabar_crawler.textnorm import SEARCH_PROFILE, search_form
+from pipelines.validate import InvalidItem
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    url: str
+    reason: str
+    detail: str | None
+    at: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def run_status(reason: str | None) -> str:
+    """``finished`` for a normal end (closespider limits included), ``interrupted`` for a
+    signalled shutdown, ``failed`` otherwise."""
+    if reason == "finished" or (reason or "").startswith("closespider_"):
+        return "finished"
+    if reason == "shutdown":
+        return "interrupted"
+    return "failed"
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler, batch_size: int, flush_seconds: float) -> None:
+        self.crawler = crawler
+        self.batch_size = max(1, batch_size)
+        self.flush_seconds = flush_seconds
+        self.site = Site.from_settings(crawler.settings)
+        self.database: Database | None = None
+        self.run_id: int | None = None
+        self._items: list[ArticleItem] = []
+        self._rejections: list[Rejection] = []
+        self._last_flush = time.monotonic()
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.page_rejected, signal=page_rejected)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        settings = crawler.settings
+        return cls(
+            crawler,
+            settings.getint("KHABAR_STORE_BATCH_SIZE", 100),
+            settings.getfloat("KHABAR_STORE_FLUSH_SECONDS", 5.0),
+        )
+
+    # --- run records ---------------------------------------------------------------------
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        self.database = get_database(self.crawler)
+        spider = spider or self.crawler.spider
+        arguments = dict(getattr(spider, "arguments", {}) or {})
+        with self.database.sessions.begin() as session:
+            run = CrawlRun(
+                spider=getattr(spider, "name", "?"), started_at=_now(), status="running", arguments=arguments
+            )
+            session.add(run)
+            session.flush()
+            self.run_id = run.id
+        logger.info("Crawl run %s started", self.run_id)
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        self.flush()
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.database is None or self.run_id is None:
+            return
+        stats = self._stats()
+        raw = stats.get_stats()
+        with self.database.sessions.begin() as session:
+            run = session.get(CrawlRun, self.run_id)
+            assert run is not None
+            run.finished_at = _now()
+            run.finish_reason = reason
+            run.status = run_status(reason)
+            run.pages_fetched = int(raw.get("response_received_count", 0))
+            run.items_new = int(raw.get("khabar/store/new", 0))
+            run.items_updated = int(raw.get("khabar/store/updated", 0))
+            run.items_unchanged = int(raw.get("khabar/store/unchanged", 0))
+            run.items_rejected = int(raw.get("khabar/store/rejected", 0))
+            run.errors = int(raw.get("log_count/ERROR", 0))
+            run.stats = {key: _jsonable(value) for key, value in sorted(raw.items())}
+        logger.info("Crawl run %s %s (%s)", self.run_id, run_status(reason), reason)
+
+    # --- items and rejections ------------------------------------------------------------
+
+    def _stats(self) -> Any:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, ArticleItem):
+            self._items.append(item)
+            self._maybe_flush()
+        return item
+
+    def item_dropped(
+        self, item: Any, response: Response | None, exception: BaseException, spider: Spider
+    ) -> None:
+        if isinstance(exception, InvalidItem):
+            url = exception.url or (response.url if response is not None else "")
+            self._reject(url, exception.reason, str(exception))
+
+    def page_rejected(self, url: str, reason: str, detail: str | None = None) -> None:
+        self._reject(url, reason, detail)
+
+    def _reject(self, url: str, reason: str, detail: str | None) -> None:
+        self._rejections.append(Rejection(url, reason, detail, _now()))
+        self._maybe_flush()
+
+    def _maybe_flush(self) -> None:
+        pending = len(self._items) + len(self._rejections)
+        if pending >= self.batch_size or time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is pending in one transaction (item by item if the batch fails)."""
+        items, rejections = self._items, self._rejections
+        self._items, self._rejections = [], []
+        self._last_flush = time.monotonic()
+        if not items and not rejections:
+            return
+        assert self.database is not None
+        try:
+            with self.database.sessions.begin() as session:
+                outcomes = [self._store(session, item) for item in items]
+                for rejection in rejections:
+                    self._add_rejection(session, rejection)
+        except Exception:
+            logger.exception("Batch of %d items failed; retrying item by item", len(items))
+            self._stats().inc_value("khabar/store/batch_errors")
+            outcomes = self._flush_one_by_one(items, rejections)
+        else:
+            self._stats().inc_value("khabar/store/rejected", len(rejections))
+        for outcome in outcomes:
+            if outcome:
+                self._stats().inc_value(f"khabar/store/{outcome}")
+        self._stats().inc_value("khabar/store/batches")
+
+    def _flush_one_by_one(self, items: list[ArticleItem], rejections: list[Rejection]) -> list[str]:
+        assert self.database is not None
+        outcomes: list[str] = []
+        for item in items:
+            try:
+                with self.database.sessions.begin() as session:
+                    outcomes.append(self._store(session, item))
+            except Exception as exc:
+                logger.error("Could not store %s: %s: %s", item.canonical_url, type(exc).__name__, exc)
+                rejections.append(
+                    Rejection(item.canonical_url, "store_error", f"{type(exc).__name__}: {exc}", _now())
+                )
+        with self.database.sessions.begin() as session:
+            for rejection in rejections:
+                self._add_rejection(session, rejection)
+        self._stats().inc_value("khabar/store/rejected", len(rejections))
+        return outcomes
+
+    def _add_rejection(self, session: Session, rejection: Rejection) -> None:
+        session.add(
+            RejectedPage(
+                url=rejection.url,
+                reason=rejection.reason,
+                detail=rejection.detail,
+                run_id=self.run_id,
+                rejected_at=rejection.at,
+            )
+        )
+
+    # --- one article ---------------------------------------------------------------------
+
+    def _store(self, session: Session, item: ArticleItem) -> str:
+        now = _now()
+        if item.alias_of:
+            target = session.scalar(select(Article).where(Article.canonical_url == item.alias_of))
+            if target is not None:
+                target.last_seen_at = now
+                self._add_urls(
+                    session, target, [(item.canonical_url, "duplicate"), *self._seen_urls(item)], now
+                )
+                return "alias"
+        condition = Article.canonical_url == item.canonical_url
+        if item.article_id:
+            condition = or_(condition, Article.article_id == item.article_id)
+        article = session.scalar(select(Article).where(condition).limit(1))
+        if article is None:
+            article = Article(first_seen_at=now, first_run_id=self.run_id, version=0)
+            self._apply(session, article, item, now)
+            session.add(article)
+            session.flush()
+            self._add_urls(session, article, [(item.canonical_url, "canonical"), *self._seen_urls(item)], now)
+            self._flag_near_duplicates(session, article, item, now)
+            return "new"
+        article.last_seen_at = now
+        article.last_run_id = self.run_id
+        self._add_urls(session, article, [(item.canonical_url, "canonical"), *self._seen_urls(item)], now)
+        modified = parse_datetime(item.modified_at) if item.modified_at else None
+        if article.content_hash == item.content_hash and article.modified_at == modified:
+            return "unchanged"
+        self._apply(session, article, item, now)
+        return "updated"
+
+    def _seen_urls(self, item: ArticleItem) -> list[tuple[str, str]]:
+        urls = [(self.site.on_origin(u), "redirect") for u in item.redirect_urls]
+        if item.fetched_url:
+            urls.append((self.site.on_origin(item.fetched_url), "fetched"))
+        return urls
+
+    def _apply(self, session: Session, article: Article, item: ArticleItem, now: datetime) -> None:
+        """Set the article's content from the item and append a version."""
+        assert item.content_hash is not None and item.simhash is not None
+        article.canonical_url = item.canonical_url
+        article.article_id = item.article_id
+        article.title = item.title or ""
+        article.summary = item.summary
+        article.body = item.body
+        article.title_search = item.title_search or search_form(item.title)
+        article.summary_search = item.summary_search or search_form(item.summary)
+        article.body_search = item.body_search or search_form(item.body)
+        article.search_profile = item.search_profile or SEARCH_PROFILE
+        article.category = item.category
+        article.language = item.language
+        article.authors = list(item.authors)
+        article.sections = [dict(s) for s in item.sections]
+        article.published_at = parse_datetime(item.published_at) if item.published_at else None
+        article.modified_at = parse_datetime(item.modified_at) if item.modified_at else None
+        article.published_raw = (item.published_at_raw or "")[:100] or None
+        article.modified_raw = (item.modified_at_raw or "")[:100] or None
+        article.content_hash = item.content_hash
+        article.simhash = to_signed(item.simhash)
+        (article.simhash_band0, article.simhash_band1, article.simhash_band2, article.simhash_band3) = bands(
+            item.simhash
+        )
+        article.last_seen_at = now
+        article.updated_at = now
+        article.last_run_id = self.run_id
+        article.version = (article.version or 0) + 1
+        article.versions.append(
+            ArticleVersion(
+                version=article.version,
+                content_hash=item.content_hash,
+                title=article.title,
+                summary=item.summary,
+                body=item.body,
+                sections=article.sections,
+                modified_at=article.modified_at,
+                fetched_at=parse_datetime(item.fetched_at) if item.fetched_at else None,
+                run_id=self.run_id,
+                recorded_at=now,
+            )
+        )
+        if article.id is not None:
+            # delete the old children first: their (article, position) keys are reused
+            article.tags.clear()
+            article.images.clear()
+            article.links.clear()
+            session.flush()
+        article.tags = [
+            ArticleTag(tag=self._tag(session, name), position=i) for i, name in enumerate(item.tags)
+        ]
+        article.images = [
+            ArticleImage(
+                position=i, url=img["url"], alt=img["alt"], caption=img["caption"], credit=img["credit"]
+            )
+            for i, img in enumerate(item.images)
+        ]
+        links = [
+            ArticleLink(kind="see_also", position=i, url=link["url"], title=link["title"])
+            for i, link in enumerate(item.see_also)
+        ]
+        links += [
+            ArticleLink(
+                kind="related",
+                position=i,
+                url=card["url"],
+                title=card["title"],
+                summary=card["summary"],
+                category=card["category"],
+            )
+            for i, card in enumerate(item.related)
+        ]
+        article.links = links
+
+    def _tag(self, session: Session, name: str) -> Tag:
+        tag = session.scalar(select(Tag).where(Tag.name == name))
+        if tag is None:
+            tag = Tag(name=name, name_search=search_form(name))
+            session.add(tag)
+        return tag
+
+    def _add_urls(
+        self, session: Session, article: Article, urls: list[tuple[str, str]], now: datetime
+    ) -> None:
+        wanted: dict[str, str] = {}
+        for url, kind in urls:
+            wanted.setdefault(url, kind)
+        known = {
+            row.url: row for row in session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(wanted)))
+        }
+        for url, kind in wanted.items():
+            row = known.get(url)
+            if row is not None:
+                row.last_seen_at = now
+            else:
+                session.add(
+                    ArticleUrl(article=article, url=url, kind=kind, first_seen_at=now, last_seen_at=now)
+                )
+
+    def _flag_near_duplicates(
+        self, session: Session, article: Article, item: ArticleItem, now: datetime
+    ) -> None:
+        for ref in item.near_duplicates:
+            other = session.scalar(select(Article.id).where(Article.canonical_url == ref["url"]))
+            if other is not None and other != article.id:
+                session.add(
+                    NearDuplicate(
+                        article_pk=article.id,
+                        other_article_pk=other,
+                        similarity=ref["similarity"],
+                        run_id=self.run_id,
+                        detected_at=now,
+                    )
+                )
