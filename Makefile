@@ -14,10 +14,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## offline crawl of the saved snapshot
+## offline crawl of the saved snapshot into the default database (data/khabar.db)
 crawl: $(STAMP)
-	mkdir -p data
-	$(BIN)/scrapy crawl khabarayn -a replay=fixtures/khabarayn -O data/items.jsonl
+	$(BIN)/scrapy crawl khabarayn -a replay=fixtures/khabarayn
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

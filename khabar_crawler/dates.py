@@ -32,7 +32,9 @@ _UNITS = {
     "يوم": "days", "يومين": "days", "ايام": "days",
     "اسبوع": "weeks", "اسبوعين": "weeks", "اسابيع": "weeks",
 }  # fmt: skip
-_RELATIVE = re.compile(r"منذ\s+(?:(?P<count>\d+)\s+)?(?P<unit>" + "|".join(_UNITS) + r")")
+_RELATIVE = re.compile(
+    r"منذ\s+(?:(?P<count>\d+)\s+)?(?P<unit>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
+)
 
 
 def parse_display_date(text: str | None, now: datetime | None = None, tz: tzinfo = UTC) -> datetime | None:

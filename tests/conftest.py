@@ -47,13 +47,10 @@ def extracted(saved_html: dict[str, str]) -> dict[str, dict[str, Any]]:
     return {aid: item_dict(extract_article(html, golden(aid)["url"])) for aid, html in saved_html.items()}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database on each back end: a SQLite file, or a schema of its own on the
-    PostgreSQL server (required under CI=true, skipped with the reason elsewhere)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'khabar.db'}"
-        return
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A schema of its own on the test PostgreSQL server, dropped afterwards (required under
+    CI=true; elsewhere the test is skipped with the reason when the server is absent)."""
     problem = postgres_problem()
     if problem:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
@@ -69,3 +66,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database on each back end: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'khabar.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

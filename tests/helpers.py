@@ -119,38 +119,46 @@ def seed_lines(name: str) -> list[str]:
     return [line for line in (SEEDS / name).read_text("utf-8").splitlines() if line.strip()]
 
 
+def crawl_command(tmp_path: Path, *args: str, settings: dict[str, str] | None = None) -> list[str]:
+    """``scrapy crawl khabarayn`` writing its feed, stats and (unless DATABASE_URL is given)
+    database into ``tmp_path``: tests never touch data/."""
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'khabar.db'}", **(settings or {})}
+    command = [sys.executable, "-m", "scrapy", "crawl", "khabarayn", *args]
+    command += [
+        "-o",
+        f"{tmp_path / 'items.jsonl'}:jsonlines",
+        "-s",
+        f"KHABAR_STATS_FILE={tmp_path / 'stats.json'}",
+    ]
+    for key, value in {"LOG_LEVEL": "INFO", **settings}.items():
+        command += ["-s", f"{key}={value}"]
+    return command
+
+
+def crawl_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def read_outputs(tmp_path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Items of the crawl's JSON-lines feed and its final stats."""
+    feed = tmp_path / "items.jsonl"
+    lines = feed.read_text("utf-8").splitlines() if feed.exists() else []
+    stats: dict[str, Any] = json.loads((tmp_path / "stats.json").read_text("utf-8"))
+    return [json.loads(line) for line in lines if line.strip()], stats
+
+
 def run_crawl(
     tmp_path: Path, *args: str, settings: dict[str, str] | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Run ``scrapy crawl khabarayn`` in a subprocess (a real engine, a fresh reactor);
-    return the items of its JSON-lines feed and its final stats."""
-    items_file = tmp_path / "items.jsonl"
-    stats_file = tmp_path / "stats.json"
-    command = [
-        sys.executable,
-        "-m",
-        "scrapy",
-        "crawl",
-        "khabarayn",
-        *args,
-        "-O",
-        str(items_file),
-        "-s",
-        f"KHABAR_STATS_FILE={stats_file}",
-        "-s",
-        "LOG_LEVEL=INFO",
-    ]
-    for key, value in (settings or {}).items():
-        command += ["-s", f"{key}={value}"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    """Run ``scrapy crawl khabarayn`` in a subprocess (a real engine, a fresh reactor)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    command = crawl_command(tmp_path, *args, settings=settings)
     done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+        command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stderr[-4000:]
     assert "Traceback" not in done.stderr, done.stderr[-4000:]
-    items = [json.loads(line) for line in items_file.read_text("utf-8").splitlines() if line.strip()]
-    stats: dict[str, Any] = json.loads(stats_file.read_text("utf-8"))
-    return items, stats
+    return read_outputs(tmp_path)
 
 
 # --- databases ---------------------------------------------------------------------------
