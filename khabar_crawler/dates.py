@@ -15,23 +15,56 @@ from khabar_crawler.textnorm import search_form
 #: Gregorian month names: Egyptian/Gulf (يناير...) and Levantine/Iraqi (كانون الثاني...),
 #: in their search form (hamza-less alef, ه for ة).
 MONTHS: dict[str, int] = {
-    "يناير": 1, "فبراير": 2, "مارس": 3, "ابريل": 4, "مايو": 5, "يونيو": 6, "يونيه": 6,
-    "يوليو": 7, "يوليه": 7, "اغسطس": 8, "سبتمبر": 9, "اكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12,
-    "كانون الثاني": 1, "شباط": 2, "اذار": 3, "نيسان": 4, "ايار": 5, "حزيران": 6,
-    "تموز": 7, "اب": 8, "ايلول": 9, "تشرين الاول": 10, "تشرين الثاني": 11, "كانون الاول": 12,
-}  # fmt: skip
+    "يناير": 1,
+    "فبراير": 2,
+    "مارس": 3,
+    "ابريل": 4,
+    "مايو": 5,
+    "يونيو": 6,
+    "يونيه": 6,
+    "يوليو": 7,
+    "يوليه": 7,
+    "اغسطس": 8,
+    "سبتمبر": 9,
+    "اكتوبر": 10,
+    "نوفمبر": 11,
+    "ديسمبر": 12,
+    "كانون الثاني": 1,
+    "شباط": 2,
+    "اذار": 3,
+    "نيسان": 4,
+    "ايار": 5,
+    "حزيران": 6,
+    "تموز": 7,
+    "اب": 8,
+    "ايلول": 9,
+    "تشرين الاول": 10,
+    "تشرين الثاني": 11,
+    "كانون الاول": 12,
+}
 _MONTH_ALTERNATION = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
 _ABSOLUTE = re.compile(
     rf"(?P<day>\d{{1,2}})\s+(?:/\s*)?(?P<month>{_MONTH_ALTERNATION})\s*(?:/\s*)?,?\s*(?P<year>\d{{4}})"
     r"(?:\D{0,12}?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?:\s*(?P<ampm>ص|م|am|pm))?)?"
 )
 _UNITS = {
-    "ثانيه": "seconds", "ثانيتين": "seconds", "ثوان": "seconds", "ثواني": "seconds",
-    "دقيقه": "minutes", "دقيقتين": "minutes", "دقائق": "minutes",
-    "ساعه": "hours", "ساعتين": "hours", "ساعات": "hours",
-    "يوم": "days", "يومين": "days", "ايام": "days",
-    "اسبوع": "weeks", "اسبوعين": "weeks", "اسابيع": "weeks",
-}  # fmt: skip
+    "ثانيه": "seconds",
+    "ثانيتين": "seconds",
+    "ثوان": "seconds",
+    "ثواني": "seconds",
+    "دقيقه": "minutes",
+    "دقيقتين": "minutes",
+    "دقائق": "minutes",
+    "ساعه": "hours",
+    "ساعتين": "hours",
+    "ساعات": "hours",
+    "يوم": "days",
+    "يومين": "days",
+    "ايام": "days",
+    "اسبوع": "weeks",
+    "اسبوعين": "weeks",
+    "اسابيع": "weeks",
+}
 _RELATIVE = re.compile(
     r"منذ\s+(?:(?P<count>\d+)\s+)?(?P<unit>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
 )

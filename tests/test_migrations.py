@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 
 from khabar_crawler.db import Database, create_db_engine
 from khabar_crawler.db.handle import SchemaOutOfDateError
-from khabar_crawler.db.migrate import current_revision, head_revision, upgrade
+from khabar_crawler.db.migrate import current_revision, head_revision, include_name, upgrade
 from khabar_crawler.db.models import Base
 from tests.helpers import ROOT, crawl_env
 
@@ -20,7 +20,8 @@ def test_migrations_build_the_models_schema(db_url: str) -> None:
     engine = create_db_engine(db_url)
     upgrade(engine)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
+        differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []
 

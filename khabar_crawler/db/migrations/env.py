@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from khabar_crawler.db.engine import create_db_engine, database_url
+from khabar_crawler.db.migrate import include_name
 from khabar_crawler.db.models import Base
 
 config = context.config
@@ -19,6 +20,7 @@ def run_on(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -1,0 +1,383 @@
+"""khabar: the analysts' command line over the crawl database.
+
+\b
+    khabar stats                         what the database holds, per category and day, last runs
+    khabar search "أحمد" --since 2024-01-01 --limit 5
+    khabar show 41872                    an article with its tags, images, links and versions
+    khabar export --format parquet articles.parquet
+    khabar db upgrade | check | rebuild-search
+
+Every command takes --database-url (or DATABASE_URL; default: the crawler's SQLite file)
+and --json for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from khabar_crawler.db.engine import create_db_engine
+from khabar_crawler.db.engine import database_url as default_database_url
+from khabar_crawler.db.migrate import current_revision, head_revision, upgrade
+from khabar_crawler.db.models import Article
+from khabar_crawler.export import FORMATS, documents, write_csv, write_jsonl, write_parquet
+from khabar_crawler.reports import article_document, check_consistency, database_stats, find_article
+from khabar_crawler.search import QueryError, rebuild_index, search
+from khabar_crawler.textnorm import SEARCH_PROFILE, search_form
+
+console = Console(highlight=False)
+
+
+class Context:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @property
+    def display_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def engine(self, *, create: bool = False) -> Engine:
+        """An engine for the database, which must exist unless ``create``."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() == "sqlite" and not create:
+            path = parsed.database or ""
+            if path not in ("", ":memory:") and not Path(path).is_file():
+                raise click.ClickException(
+                    f"no database at {path}: crawl first (`make crawl` or `scrapy crawl khabarayn`), "
+                    "or give --database-url"
+                )
+        return create_db_engine(self.url)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A connection to a database whose schema is at the head revision."""
+        engine = self.engine()
+        try:
+            try:
+                revision = current_revision(engine)
+            except OperationalError as exc:
+                raise click.ClickException(f"cannot open {self.display_url}: {exc.orig}") from exc
+            head = head_revision()
+            if revision is None:
+                raise click.ClickException(
+                    f"{self.display_url} holds no khabar schema (empty database?): "
+                    "run `khabar db upgrade`, then crawl"
+                )
+            if revision != head:
+                raise click.ClickException(
+                    f"{self.display_url} is at schema {revision}, this khabar needs {head}: "
+                    "run `khabar db upgrade`"
+                )
+            with engine.connect() as connection:
+                yield connection
+        finally:
+            engine.dispose()
+
+
+def _date(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not a date: {value!r} (use YYYY-MM-DD)", param_hint=name) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _when(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return str(value or "")[:16].replace("T", " ")
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+
+
+@click.group(help=__doc__)
+@click.option(
+    "--database-url",
+    envvar="DATABASE_URL",
+    default=None,
+    help="SQLAlchemy URL of the database (default: DATABASE_URL or sqlite:///data/khabar.db).",
+)
+@click.version_option(package_name="khabar-crawler")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None) -> None:
+    ctx.obj = Context(database_url or default_database_url())
+
+
+@main.command(help="What the database holds: counts, per category and day, last crawl runs.")
+@click.option("--days", default=14, show_default=True, help="Days shown in the per-day counts.")
+@json_option
+@click.pass_obj
+def stats(obj: Context, days: int, as_json: bool) -> None:
+    with obj.connect() as connection:
+        data = database_stats(connection, days=days)
+    if as_json:
+        _json(data)
+        return
+    console.print(f"database: {obj.display_url}", markup=False)
+    totals = Table(show_header=False)
+    for key in ("articles", "versions", "aliases", "near_duplicates", "rejected_pages"):
+        totals.add_row(key.replace("_", " "), str(data[key]))
+    console.print(totals)
+    categories = Table("category", "articles", title="per category")
+    for row in data["per_category"]:
+        categories.add_row(row["category"], str(row["articles"]))
+    console.print(categories)
+    days_table = Table("day", "articles", title=f"per day (last {days})")
+    for row in data["per_day"]:
+        days_table.add_row(row["day"], str(row["articles"]))
+    console.print(days_table)
+    runs = Table(
+        "run",
+        "status",
+        "reason",
+        "started",
+        "pages",
+        "new",
+        "updated",
+        "unchanged",
+        "rejected",
+        "errors",
+        title="last crawl runs",
+    )
+    for run in data["runs"]:
+        runs.add_row(
+            str(run["id"]),
+            run["status"],
+            run["finish_reason"] or "",
+            _when(run["started_at"]),
+            str(run["pages_fetched"]),
+            str(run["items_new"]),
+            str(run["items_updated"]),
+            str(run["items_unchanged"]),
+            str(run["items_rejected"]),
+            str(run["errors"]),
+        )
+    console.print(runs)
+
+
+@main.command(name="search", help='Arabic full-text search: every word must occur; "a phrase"; prefix*.')
+@click.argument("query")
+@click.option("--category", default=None, help="Only this category (as published, e.g. آسيا).")
+@click.option("--since", default=None, help="Published on or after this date (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Published before this date (YYYY-MM-DD).")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@json_option
+@click.pass_obj
+def search_command(
+    obj: Context,
+    query: str,
+    category: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    since_at, until_at = _date(since, "--since"), _date(until, "--until")
+    with obj.connect() as connection:
+        try:
+            hits = search(
+                connection,
+                query,
+                category=category,
+                since=since_at,
+                until=until_at,
+                limit=limit,
+                marks=("<mark>", "</mark>") if as_json else ("[bold yellow]", "[/bold yellow]"),
+            )
+        except QueryError as exc:
+            raise click.BadParameter(str(exc), param_hint="QUERY") from exc
+    if as_json:
+        _json({"query": query, "normalised": search_form(query), "hits": [hit.as_json() for hit in hits]})
+        return
+    if not hits:
+        console.print(f"no article matches {query!r}", markup=False)
+        return
+    table = Table("#", "published", "category", "title / snippet", title=f"{len(hits)} hit(s) for «{query}»")
+    for rank, hit in enumerate(hits, start=1):
+        title = hit.title.replace("[", "\\[")
+        table.add_row(
+            str(rank),
+            _when(hit.published_at),
+            hit.category or "",
+            f"[bold]{title}[/bold]\n{hit.snippet}\n[dim]{hit.url}[/dim]",
+        )
+    console.print(table)
+
+
+@main.command(help="One article (by the site's id, #database-id, or any URL it was seen under).")
+@click.argument("article")
+@json_option
+@click.pass_obj
+def show(obj: Context, article: str, as_json: bool) -> None:
+    with obj.connect() as connection, Session(bind=connection) as session:
+        found = find_article(session, article)
+        if found is None:
+            raise click.ClickException(f"no article {article!r} in {obj.display_url}")
+        doc = article_document(found)
+    if as_json:
+        _json(doc)
+        return
+    head = Table(show_header=False, title=doc["title"])
+    for key in (
+        "article_id",
+        "canonical_url",
+        "category",
+        "language",
+        "published_at",
+        "modified_at",
+        "version",
+    ):
+        head.add_row(key, str(doc[key] or ""))
+    head.add_row("authors", "، ".join(doc["authors"]))
+    head.add_row("tags", "، ".join(doc["tags"]))
+    head.add_row("summary", doc["summary"] or "")
+    console.print(head, markup=False)
+    console.print(doc["body"], markup=False)
+    for name, columns in (
+        ("images", ("url", "caption", "credit")),
+        ("see_also", ("title", "url")),
+        ("related", ("title", "category", "url")),
+        ("urls", ("url", "kind")),
+        ("versions", ("version", "recorded_at", "modified_at", "content_hash")),
+    ):
+        if doc[name]:
+            table = Table(*columns, title=name.replace("_", " "))
+            for entry in doc[name]:
+                table.add_row(*(str(entry[c] or "") for c in columns))
+            console.print(table, markup=False)
+
+
+@main.command(name="export", help="Stream articles to a file (constant memory): JSON lines, CSV or Parquet.")
+@click.argument("out")
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Default: from OUT's extension."
+)
+@click.option("--since", default=None, help="Published on or after this date (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Published before this date (YYYY-MM-DD).")
+@json_option
+@click.pass_obj
+def export_command(
+    obj: Context, out: str, fmt: str | None, since: str | None, until: str | None, as_json: bool
+) -> None:
+    fmt = fmt or {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}.get(Path(out).suffix.lower())
+    if fmt is None:
+        raise click.BadParameter(
+            "give --format (jsonl, csv or parquet) or an OUT ending in one", param_hint="OUT"
+        )
+    if fmt == "parquet" and out == "-":
+        raise click.BadParameter("Parquet needs a file, not standard output", param_hint="OUT")
+    since_at, until_at = _date(since, "--since"), _date(until, "--until")
+    with obj.connect() as connection, Session(bind=connection) as session:
+        docs = documents(session, since_at, until_at)
+        try:
+            if fmt == "parquet":
+                count = write_parquet(docs, out)
+            elif out == "-":
+                count = write_jsonl(docs, sys.stdout) if fmt == "jsonl" else write_csv(docs, sys.stdout)
+            else:
+                with open(out, "w", encoding="utf-8", newline="") as handle:
+                    count = write_jsonl(docs, handle) if fmt == "jsonl" else write_csv(docs, handle)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if as_json:
+        _json({"format": fmt, "out": out, "articles": count})
+    elif out != "-":
+        console.print(f"exported {count} article(s) to {out} ({fmt})", markup=False)
+
+
+@main.group(help="Schema and index maintenance.")
+def db() -> None:
+    pass
+
+
+@db.command(name="upgrade", help="Apply the Alembic migrations (creates the database if needed).")
+@json_option
+@click.pass_obj
+def db_upgrade(obj: Context, as_json: bool) -> None:
+    engine = obj.engine(create=True)
+    try:
+        upgrade(engine)
+        revision = current_revision(engine)
+    finally:
+        engine.dispose()
+    if as_json:
+        _json({"database": obj.display_url, "revision": revision})
+    else:
+        console.print(f"{obj.display_url}: schema at {revision}", markup=False)
+
+
+@db.command(name="check", help="Schema at head and stored data consistent; exits 1 on a problem.")
+@json_option
+@click.pass_obj
+def db_check(obj: Context, as_json: bool) -> None:
+    with obj.connect() as connection:
+        problems = check_consistency(connection)
+        revision = current_revision(connection.engine)
+    if as_json:
+        _json({"database": obj.display_url, "revision": revision, "problems": problems})
+    else:
+        for problem in problems:
+            console.print(f"problem: {problem}", markup=False)
+        if not problems:
+            console.print(f"{obj.display_url}: schema {revision}, consistent", markup=False)
+    if problems:
+        sys.exit(1)
+
+
+@db.command(name="rebuild-search", help="Recompute search forms (current profile) and rebuild the index.")
+@click.option("--all", "everything", is_flag=True, help="Recompute every article, not only older profiles.")
+@json_option
+@click.pass_obj
+def db_rebuild_search(obj: Context, everything: bool, as_json: bool) -> None:
+    updated = 0
+    with obj.connect() as connection:
+        with Session(bind=connection) as session:
+            query = select(Article).execution_options(yield_per=500)
+            if not everything:
+                query = query.where(Article.search_profile != SEARCH_PROFILE)
+            for article in session.scalars(query):
+                article.title_search = search_form(article.title)
+                article.summary_search = search_form(article.summary)
+                article.body_search = search_form(article.body)
+                article.search_profile = SEARCH_PROFILE
+                updated += 1
+            session.commit()
+        rebuild_index(connection)
+        connection.commit()
+        indexed = connection.scalar(text("SELECT COUNT(*) FROM articles"))
+    if as_json:
+        _json({"recomputed": updated, "indexed": indexed, "profile": SEARCH_PROFILE})
+    else:
+        console.print(
+            f"recomputed {updated} article(s); index rebuilt over {indexed} ({SEARCH_PROFILE})", markup=False
+        )
+
+
+if __name__ == "__main__":
+    main()

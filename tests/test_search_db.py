@@ -1,0 +1,83 @@
+"""One query suite, run on SQLite (FTS5) and PostgreSQL (tsvector): the same hits on both."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from khabar_crawler.db.models import Article
+from khabar_crawler.items import ArticleItem
+from khabar_crawler.search import search
+from tests.helpers import golden_ids, golden_item
+from tests.pipeline_run import run_pipelines
+
+
+def extra(article_id: str, title: str, body: str, category: str, published: str) -> ArticleItem:
+    url = f"https://khabarayn.com/news/{article_id}/x/"
+    return golden_item(
+        "41872", url=url, canonical_url=url, article_id=article_id, title=title, summary=None, body=body,
+        sections=[{"heading": None, "paragraphs": [body]}], category=category, published_at=published,
+        modified_at=None, tags=[], images=[], see_also=[], related=[],
+    )  # fmt: skip
+
+
+EXTRA = [
+    extra("90001", "لقاء مع أحمد في مدرسة الحيّ", "زار الوزير أحمد مدرسة في القاهرة لمتابعة العام الدراسي.",
+          "مصر", "2024-03-05T09:00:00+02:00"),
+    extra("90002", "احمد يفوز بجائزة", "فاز احمد بجائزة مدرسه النور الاولى في مسابقة الرياضيات.",
+          "رياضة", "2025-01-10T18:30:00+03:00"),
+]  # fmt: skip
+AHMAD_SCHOOL = {"90001", "90002"}
+
+HITS: list[tuple[str, str, dict[str, Any], set[str]]] = [
+    ("hamza", "أحمد", {}, AHMAD_SCHOOL),
+    ("no hamza", "احمد", {}, AHMAD_SCHOOL),
+    ("teh marbuta", "مدرسة", {}, AHMAD_SCHOOL),
+    ("heh", "مدرسه", {}, AHMAD_SCHOOL),
+    ("tashkeel in the query", "أَحْمَد", {}, AHMAD_SCHOOL),
+    ("tatweel in the query", "أحـــمد", {}, AHMAD_SCHOOL),
+    ("bidi marks in the query", "\u200fأحمد\u200e", {}, AHMAD_SCHOOL),
+    ("tashkeel in the text", "الحي", {}, {"90001"}),
+    ("hamza in the text only", "الاوروبيه", {}, {"52306"}),
+    ("all words", "الاتحاد الأوروبي", {}, {"52306"}),
+    ("words in different articles", "اليابان أحمد", {}, set()),
+    ("phrase", '"كوريا الجنوبية"', {}, {"52306"}),
+    ("clitics are part of a word", '"وكوريا الجنوبية"', {}, {"41872"}),
+    ("phrase in order only", '"الجنوبية كوريا"', {}, set()),
+    ("prefix", "يوشيد*", {}, {"41872"}),
+    ("category", "اليابان", {"category": "آسيا"}, {"41872", "52306"}),
+    ("other category", "اليابان", {"category": "مصر"}, set()),
+    ("since", "اليابان", {"since": datetime(2024, 10, 1, tzinfo=UTC)}, {"52306"}),
+    ("until", "اليابان", {"until": datetime(2024, 10, 1, tzinfo=UTC)}, {"41872"}),
+    ("FTS syntax as text", "NEAR(اليابان", {}, set()),
+    ("SQL as text", "'; DROP TABLE articles; --", {}, set()),
+    ("unbalanced quote", '"اليابان', {}, {"41872", "52306"}),
+]
+
+
+@pytest.fixture
+def filled(db_url: str) -> str:
+    run_pipelines(db_url, *(golden_item(aid) for aid in golden_ids()), *EXTRA)
+    return db_url
+
+
+@pytest.mark.parametrize(("case", "query", "filters", "expected"), HITS, ids=[h[0] for h in HITS])
+def test_hits(filled: str, case: str, query: str, filters: dict[str, Any], expected: set[str]) -> None:
+    engine = create_engine(filled)
+    with engine.connect() as connection:
+        hits = search(connection, query, limit=50, **filters)
+        articles = connection.scalar(select(func.count()).select_from(Article))
+    engine.dispose()
+    assert ({hit.article_id for hit in hits}, articles) == (expected, 4)
+
+
+def test_title_matches_rank_first(filled: str) -> None:
+    """A word in a title (90001) weighs more than the same word in a body only (90002)."""
+    engine = create_engine(filled)
+    with engine.connect() as connection:
+        hits = search(connection, "مدرسة")
+    engine.dispose()
+    assert [hit.article_id for hit in hits] == ["90001", "90002"]

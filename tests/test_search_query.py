@@ -1,0 +1,45 @@
+"""Query parsing: normalisation, phrases, prefixes, and nothing but words reaching the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from khabar_crawler.search import QueryError, parse_query, snippet
+
+CASES = [
+    ("plain words", "الاتحاد الأوروبي", '"الاتحاد" "الاوروبي"', "الاتحاد & الاوروبي"),
+    ("tashkeel and tatweel", "تَعاوُن دفـــاعي", '"تعاون" "دفاعي"', "تعاون & دفاعي"),
+    ("phrase", '"كوريا الجنوبية" اليابان', '"كوريا الجنوبيه" "اليابان"', "(كوريا <-> الجنوبيه) & اليابان"),
+    ("unbalanced quote is text", 'مدرسة "كوريا', '"مدرسه" "كوريا"', "مدرسه & كوريا"),
+    ("prefix", "ياب*", '"ياب"*', "ياب:*"),
+    ("FTS operators are words", "NEAR(a b) OR c", '"near" "a" "b" "or" "c"', "near & a & b & or & c"),
+    ("SQL is text", "'; DROP TABLE articles; --", '"drop" "table" "articles"', "drop & table & articles"),
+    ("bidi marks", "\u200fأحمد\u200e", '"احمد"', "احمد"),
+    ("duplicates once", "اليابان اليابان", '"اليابان"', "اليابان"),
+]
+
+
+@pytest.mark.parametrize(("case", "raw", "fts5", "tsquery"), CASES, ids=[c[0] for c in CASES])
+def test_query_expressions(case: str, raw: str, fts5: str, tsquery: str) -> None:
+    query = parse_query(raw)
+    assert (query.fts5(), query.tsquery()) == (fts5, tsquery)
+
+
+@pytest.mark.parametrize("raw", ["", "   ", '""', "***", "-- ;", "\u200f"])
+def test_empty_query_is_a_clear_error(raw: str) -> None:
+    with pytest.raises(QueryError, match="nothing to search for"):
+        parse_query(raw)
+
+
+def test_snippet_marks_matches_in_the_display_text() -> None:
+    body = "قال المحلل إن الاتحادَ الأوروبي وقّع اتفاقية مع اليابان."
+    assert (
+        snippet(body, parse_query("الاوروبي"), marks=("[", "]"))
+        == "قال المحلل إن الاتحادَ [الأوروبي] وقّع اتفاقية مع اليابان."
+    )
+
+
+def test_snippet_is_a_window_around_the_first_match() -> None:
+    body = " ".join(f"كلمة{i}" for i in range(100)) + " هدف " + " ".join(f"نص{i}" for i in range(100))
+    cut = snippet(body, parse_query("هدف"), width=2, marks=("[", "]"))
+    assert cut == "… كلمه98 كلمه99 [هدف] نص0 نص1 …".replace("كلمه", "كلمة")
