@@ -58,11 +58,17 @@ class Query:
         return " ".join(parts)
 
     def tsquery(self) -> str:
-        """The ``to_tsquery('simple', ...)`` expression (tokens are word characters only)."""
+        """The ``to_tsquery('simple', ...)`` expression (tokens are word characters only);
+        the search vector weighs title A, summary B, body C."""
         parts = []
         for term in self.terms:
             if term.is_phrase:
-                parts.append("(" + " <-> ".join(term.words) + ")")
+                # one alternative per column weight, so that a phrase never spans two columns
+                # (title | summary | body), as FTS5 phrases never do
+                per_column = (
+                    "(" + " <-> ".join(f"{w}:{weight}" for w in term.words) + ")" for weight in "ABC"
+                )
+                parts.append("(" + " | ".join(per_column) + ")")
             else:
                 parts.append(term.words[0] + (":*" if term.prefix else ""))
         return " & ".join(parts)
