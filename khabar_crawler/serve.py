@@ -5,13 +5,17 @@
 
 A request for ``/path?query`` answers with the snapshot's entry for ``<origin>/path?query``
 (status, headers and body as saved); redirects to the site are rewritten to the mirror.
-Unknown URLs answer 404. Used by the live-mode tests; binds to loopback by default.
+Pages get an ETag (a hash of the body) unless one was saved, and conditional requests are
+answered 304 when nothing changed. Unknown URLs answer 404. Used by the live-mode tests; binds to
+loopback by default.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import threading
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -55,8 +59,19 @@ class SnapshotHandler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
             return
         body = saved.body()
+        headers = dict(saved.headers)
+        if saved.status == 200 and not any(name.lower() == "etag" for name in headers):
+            headers["ETag"] = ['"' + hashlib.sha1(body).hexdigest()[:20] + '"']
+        if saved.status == 200 and self._not_modified(headers):
+            self.send_response(304)
+            for name in ("ETag", "Last-Modified"):
+                for value in headers.get(name, []):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self.send_response(saved.status)
-        for name, values in saved.headers.items():
+        for name, values in headers.items():
             for value in values:
                 if name.lower() == "location" and same_origin(value, self.server.origin):
                     value = self.server.base_url + value[len(self.server.origin) :]
@@ -65,6 +80,23 @@ class SnapshotHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if with_body:
             self.wfile.write(body)
+
+    def _not_modified(self, headers: dict[str, list[str]]) -> bool:
+        """Conditional requests: If-None-Match against the ETag, else If-Modified-Since."""
+        etag = next(iter(headers.get("ETag", [])), None)
+        wanted = self.headers.get("If-None-Match")
+        if wanted is not None:
+            return etag is not None and etag in [tag.strip() for tag in wanted.split(",")]
+        since, modified = (
+            self.headers.get("If-Modified-Since"),
+            next(iter(headers.get("Last-Modified", [])), None),
+        )
+        if since and modified:
+            try:
+                return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+            except (TypeError, ValueError):
+                return False
+        return False
 
     def do_GET(self) -> None:
         self._answer(with_body=True)

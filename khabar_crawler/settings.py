@@ -44,13 +44,19 @@ TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_CLASS = "khabar_crawler.fingerprint.CanonicalRequestFingerprinter"
 
 DOWNLOADER_MIDDLEWARES = {
+    # skips stored articles that are not due; conditional requests; 304s are not parsed
+    "khabar_crawler.middlewares.incremental.IncrementalMiddleware": 800,
     # sees raw responses (before redirects are followed); asks for uncompressed bodies
     "khabar_crawler.middlewares.record.RecordMiddleware": 650,
     # last in line: answers from the snapshot, so nothing reaches the network
     "khabar_crawler.middlewares.replay.ReplayMiddleware": 950,
 }
 
+COMMANDS_MODULE = "khabar_crawler.commands"  # `scrapy crawl` exits 3 when an alarm is breached
+
 EXTENSIONS = {
+    # coverage floors, items drop, bot challenges: a breach fails the run
+    "khabar_crawler.extensions.alarms.Alarms": 100,
     # final stats as JSON when KHABAR_STATS_FILE is set
     "khabar_crawler.extensions.stats_file.StatsFile": 500,
 }
@@ -71,6 +77,30 @@ KHABAR_DB_AUTO_MIGRATE = True  # apply Alembic migrations when a crawl opens the
 KHABAR_STORE_BATCH_SIZE = 100  # items (and rejections) per transaction
 KHABAR_STORE_FLUSH_SECONDS = 5.0  # flush a partial batch after this long
 KHABAR_NEAR_DUPLICATE_SIMILARITY = 0.9  # SimHash similarity that flags a near duplicate
+
+# --- incremental runs (live crawls; replays are never incremental) --------------------------
+KHABAR_INCREMENTAL = True
+KHABAR_FULL_RECRAWL = False  # -a full=1: fetch everything unconditionally
+# [max age in days, revisit interval in hours], youngest first; null age: any older article
+KHABAR_REVISIT_INTERVALS = [[1, 1], [7, 6], [30, 24], [None, 168]]
+
+# --- alarms (see khabar_crawler/extensions/alarms.py) ---------------------------------------
+KHABAR_COVERAGE_FLOORS = {
+    "title": 0.99,
+    "body": 0.98,
+    "published_at": 0.95,
+    "category": 0.9,
+    "article_id": 0.99,
+}
+KHABAR_COVERAGE_MIN_ITEMS = 20  # fewer items than this: too few to judge coverage
+KHABAR_ITEMS_DROP_RATIO = 0.5  # fewer articles than this share of the recent median fails
+KHABAR_ITEMS_DROP_WINDOW = 5
+KHABAR_ITEMS_DROP_MIN = 10
+KHABAR_CHALLENGE_MAX_SHARE = 0.2  # share of pages that may be bot challenges or empty shells
+
+# --- scale-out: set REDIS_URL (setting or environment) to share one frontier in Redis --------
+REDIS_URL = None
+KHABAR_JOB = None  # the crawl's name in Redis; default: the current UTC hour
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

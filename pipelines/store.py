@@ -19,6 +19,8 @@ reason, counts and stats.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -74,6 +76,16 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != os.getpid()
+
+
 def run_status(reason: str | None) -> str:
     """``finished`` for a normal end (closespider limits included), ``interrupted`` for a
     signalled shutdown, ``failed`` otherwise."""
@@ -115,13 +127,34 @@ class StorePipeline:
         spider = spider or self.crawler.spider
         arguments = dict(getattr(spider, "arguments", {}) or {})
         with self.database.sessions.begin() as session:
+            recovered = self._close_dead_runs(session)
             run = CrawlRun(
-                spider=getattr(spider, "name", "?"), started_at=_now(), status="running", arguments=arguments
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                spider=getattr(spider, "name", "?"),
+                started_at=_now(),
+                status="running",
+                arguments=arguments,
             )
             session.add(run)
             session.flush()
             self.run_id = run.id
+        if recovered:
+            self._stats().set_value("khabar/runs/recovered", recovered)
+            logger.warning("Earlier run(s) %s ended without closing (killed?): marked 'killed'", recovered)
         logger.info("Crawl run %s started", self.run_id)
+
+    def _close_dead_runs(self, session: Session) -> list[int]:
+        """Runs of this host still 'running' whose process is gone: killed (SIGKILL, crash)."""
+        dead = []
+        host = socket.gethostname()
+        for run in session.scalars(
+            select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.host == host)
+        ):
+            if run.pid is None or not _process_alive(run.pid):
+                run.status, run.finish_reason = "killed", "killed"
+                dead.append(run.id)
+        return dead
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self.flush()
@@ -136,7 +169,7 @@ class StorePipeline:
             assert run is not None
             run.finished_at = _now()
             run.finish_reason = reason
-            run.status = run_status(reason)
+            run.status = "failed" if raw.get("khabar/alarm/failed") else run_status(reason)
             run.pages_fetched = int(raw.get("response_received_count", 0))
             run.items_new = int(raw.get("khabar/store/new", 0))
             run.items_updated = int(raw.get("khabar/store/updated", 0))
@@ -144,7 +177,8 @@ class StorePipeline:
             run.items_rejected = int(raw.get("khabar/store/rejected", 0))
             run.errors = int(raw.get("log_count/ERROR", 0))
             run.stats = {key: _jsonable(value) for key, value in sorted(raw.items())}
-        logger.info("Crawl run %s %s (%s)", self.run_id, run_status(reason), reason)
+            status = run.status
+        logger.info("Crawl run %s %s (%s)", self.run_id, status, reason)
 
     # --- items and rejections ------------------------------------------------------------
 

@@ -195,4 +195,4 @@ def test_older_schema_names_the_upgrade(db_url: str) -> None:
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    assert json.loads(khabar(url, "db", "upgrade", "--json").output)["revision"] == "0002"
+    assert json.loads(khabar(url, "db", "upgrade", "--json").output)["revision"] == "0003"

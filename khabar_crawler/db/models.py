@@ -72,6 +72,8 @@ class CrawlRun(Base):
     items_unchanged: Mapped[int] = mapped_column(default=0)
     items_rejected: Mapped[int] = mapped_column(default=0)
     errors: Mapped[int] = mapped_column(default=0)
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None]
 
 
 class Article(Base):
@@ -227,3 +229,17 @@ class RejectedPage(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     rejected_at: Mapped[datetime]
+
+
+class PageState(Base):
+    """What the crawler knows of a fetched URL: validators for conditional requests and when
+    it was last fetched (the revisit policy's clock)."""
+
+    __tablename__ = "page_states"
+
+    url: Mapped[str] = mapped_column(Text, primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[int]
+    fetched_at: Mapped[datetime]
+    changed_at: Mapped[datetime]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import scrapy
@@ -22,17 +23,25 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
+from sqlalchemy import func, select
 
+from khabar_crawler.db import get_database
+from khabar_crawler.db.models import Article, ArticleUrl, PageState
+from khabar_crawler.distributed import configure_redis
 from khabar_crawler.extract import Page
 from khabar_crawler.extract.article import build_item, is_article_page
+from khabar_crawler.extract.challenge import page_problem
 from khabar_crawler.extract.dates import iso_datetime
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
 from khabar_crawler.items import ArticleItem
+from khabar_crawler.revisit import RevisitPolicy
 from khabar_crawler.signals import page_rejected
 from khabar_crawler.site import Site
 
 logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"
+#: fields whose share among extracted items the coverage alarms watch
+COVERAGE_FIELDS = ("title", "body", "published_at", "category", "summary", "article_id")
 
 
 class KhabaraynSpider(scrapy.Spider):
@@ -57,6 +66,9 @@ class KhabaraynSpider(scrapy.Spider):
             settings.set("KHABARAYN_BASE_URL", settings.get("KHABARAYN_SITE_URL"), priority="spider")
         if record:
             settings.set("KHABAR_RECORD_DIR", record, priority="spider")
+        if str(kwargs.pop("full", "")).lower() in ("1", "true", "yes"):
+            settings.set("KHABAR_FULL_RECRAWL", True, priority="spider")
+        configure_redis(settings)
         spider: KhabaraynSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.arguments = arguments
         spider.site = Site.from_settings(settings)
@@ -65,21 +77,68 @@ class KhabaraynSpider(scrapy.Spider):
 
     # --- requests ------------------------------------------------------------------------
 
-    def follow_site(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
-        """A request for a canonical site URL, fetched from the base URL."""
-        return scrapy.Request(self.site.to_fetch_url(url), callback=callback, meta=meta or None)
+    def follow_site(self, url: str, callback: Any, *, root: bool = False, **meta: Any) -> scrapy.Request:
+        """A request for a canonical site URL, fetched from the base URL. After an unclean
+        stop with a persistent JOBDIR, discovery roots and pages not yet stored bypass the
+        duplicate filter, whose saved fingerprints may cover items that were never stored."""
+        dont_filter = self.recovering and (root or not self._stored(url))
+        return scrapy.Request(
+            self.site.to_fetch_url(url), callback=callback, meta=meta or None, dont_filter=dont_filter
+        )
+
+    @cached_property
+    def recovering(self) -> bool:
+        if not self.crawler.settings.get("JOBDIR"):
+            return False
+        assert self.crawler.stats is not None
+        return bool(self.crawler.stats.get_value("khabar/runs/recovered"))
+
+    def _stored(self, url: str) -> bool:
+        database = get_database(self.crawler)
+        with database.sessions() as session:
+            return session.scalar(select(ArticleUrl.id).where(ArticleUrl.url == url).limit(1)) is not None
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         origin = self.site.origin
-        yield self.follow_site(f"{origin}/robots.txt", self.parse_robots)
-        yield self.follow_site(f"{origin}/", self.parse_page)
-        yield self.follow_site(f"{origin}/feed/", self.parse_feed)
+        yield self.follow_site(f"{origin}/robots.txt", self.parse_robots, root=True)
+        yield self.follow_site(f"{origin}/", self.parse_page, root=True)
+        yield self.follow_site(f"{origin}/feed/", self.parse_feed, root=True)
+        for url in self._due_revisits():
+            self._stat("incremental/revisits")
+            yield self.follow_site(url, self.parse_page, khabar_revisit=True)
+
+    def _due_revisits(self) -> Iterator[str]:
+        """Stored articles that the revisit policy says are due (live, incremental runs)."""
+        settings = self.crawler.settings
+        if settings.get("KHABAR_REPLAY_DIR") or settings.getbool("KHABAR_FULL_RECRAWL"):
+            return
+        if not settings.getbool("KHABAR_INCREMENTAL", True) or not settings.get("ITEM_PIPELINES"):
+            return
+        policy = RevisitPolicy.from_setting(settings.getlist("KHABAR_REVISIT_INTERVALS"))
+        now = datetime.now(UTC)
+        query = (
+            select(Article.canonical_url, Article.published_at, Article.last_seen_at, PageState.fetched_at)
+            .outerjoin(PageState, PageState.url == Article.canonical_url)
+            .where(func.coalesce(PageState.fetched_at, Article.last_seen_at) < policy.due_before(now))
+            .execution_options(yield_per=1000)
+        )
+        with get_database(self.crawler).sessions() as session:
+            for url, published, last_seen, fetched in session.execute(query):
+                if policy.is_due(published, fetched or last_seen, now):
+                    yield url
 
     def _stat(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"khabar/{key}", count)
 
     # --- discovery -----------------------------------------------------------------------
+
+    def _count_coverage(self, item: ArticleItem) -> None:
+        """Per-field coverage of the items the spider extracts (checked by the alarms)."""
+        self._stat("coverage/items")
+        for field in COVERAGE_FIELDS:
+            if getattr(item, field) or (field == "published_at" and item.published_at_raw):
+                self._stat(f"coverage/{field}")
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url))
@@ -108,7 +167,12 @@ class KhabaraynSpider(scrapy.Spider):
                 yield self.follow_site(url, self.parse_sitemap)
             elif is_crawlable(url):
                 self._stat("discovery/sitemap/urls")
-                yield self.follow_site(url, self.parse_page, published_hint=entry.published)
+                yield self.follow_site(
+                    url,
+                    self.parse_page,
+                    published_hint=entry.published,
+                    lastmod=entry.lastmod or entry.published,
+                )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entries = parse_feed(response.body)
@@ -116,7 +180,9 @@ class KhabaraynSpider(scrapy.Spider):
         for entry in entries:
             url = self.site.to_site_url(response.urljoin(entry.url))
             if self.site.is_on_site(url) and is_crawlable(url):
-                yield self.follow_site(url, self.parse_page, published_hint=entry.published)
+                yield self.follow_site(
+                    url, self.parse_page, published_hint=entry.published, lastmod=entry.published
+                )
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -125,6 +191,14 @@ class KhabaraynSpider(scrapy.Spider):
             response.headers.get("Content-Type") or b"html"
         ):
             self._stat("page/not_html")
+            return
+        problem = page_problem(response.text)
+        if problem:
+            self._stat(f"page/{problem}")
+            logger.warning(
+                "%s: %s (status %s), not stored", problem.replace("_", " "), response.url, response.status
+            )
+            self.crawler.signals.send_catch_log(page_rejected, url=response.url, reason=problem, detail=None)
             return
         page = Page(response.text, response.url, self.site)
         try:
@@ -151,6 +225,7 @@ class KhabaraynSpider(scrapy.Spider):
             item.redirect_urls = list(response.meta.get("redirect_urls", []))
             item.status = response.status
             item.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+            self._count_coverage(item)
             yield item
         for url in page_links(page):
             yield self.follow_site(url, self.parse_page)

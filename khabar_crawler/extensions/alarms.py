@@ -1,0 +1,123 @@
+"""Alarms for silent breakage, checked when the spider closes.
+
+- **coverage floors** (``KHABAR_COVERAGE_FLOORS``, e.g. ``{"published_at": 0.95}``): the share
+  of extracted items that have the field, once at least ``KHABAR_COVERAGE_MIN_ITEMS`` items
+  were extracted; a breach means the site's markup changed under the extractor;
+- **items drop** (``KHABAR_ITEMS_DROP_RATIO``): fewer articles extracted than that share of
+  the median of the last ``KHABAR_ITEMS_DROP_WINDOW`` finished runs with the same arguments
+  (when that median is at least ``KHABAR_ITEMS_DROP_MIN``);
+- **bot challenges and empty shells** (``KHABAR_CHALLENGE_MAX_SHARE``): the share of fetched
+  pages that answered 200 with a challenge or an empty page.
+
+A breach is logged as an error, counted as ``khabar/alarm/<name>``, marks the run ``failed``
+in ``crawl_runs`` and makes ``scrapy crawl`` exit with status 3 (see
+:mod:`khabar_crawler.commands.crawl`), so that cron and Scrapyd notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from sqlalchemy import select
+
+from khabar_crawler.db.engine import database_url
+from khabar_crawler.db.models import CrawlRun
+
+logger = logging.getLogger(__name__)
+
+#: Names of the spiders whose last run in this process breached an alarm (read by the
+#: ``crawl`` command to set the exit status).
+BREACHED: list[str] = []
+EXIT_STATUS = 3
+
+
+class Alarms:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.floors = {k: float(v) for k, v in settings.getdict("KHABAR_COVERAGE_FLOORS").items()}
+        self.min_items = settings.getint("KHABAR_COVERAGE_MIN_ITEMS", 20)
+        self.drop_ratio = settings.getfloat("KHABAR_ITEMS_DROP_RATIO", 0.5)
+        self.drop_window = settings.getint("KHABAR_ITEMS_DROP_WINDOW", 5)
+        self.drop_min = settings.getint("KHABAR_ITEMS_DROP_MIN", 10)
+        self.challenge_share = settings.getfloat("KHABAR_CHALLENGE_MAX_SHARE", 0.2)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Alarms:
+        return cls(crawler)
+
+    def _stats(self) -> dict[str, Any]:
+        assert self.crawler.stats is not None
+        stats: dict[str, Any] = self.crawler.stats.get_stats()
+        return stats
+
+    def breaches(self, reason: str) -> list[tuple[str, str]]:
+        stats = self._stats()
+        found: list[tuple[str, str]] = []
+        items = int(stats.get("khabar/coverage/items", 0))
+        if items >= self.min_items:
+            for field, floor in sorted(self.floors.items()):
+                share = int(stats.get(f"khabar/coverage/{field}", 0)) / items
+                if share < floor:
+                    found.append(
+                        (
+                            f"coverage/{field}",
+                            f"only {share:.0%} of {items} items have {field} (floor {floor:.0%})",
+                        )
+                    )
+        pages = int(stats.get("response_received_count", 0))
+        bad = int(stats.get("khabar/page/bot_challenge", 0)) + int(stats.get("khabar/page/empty_shell", 0))
+        if pages >= 5 and bad / pages > self.challenge_share:
+            found.append(("challenges", f"{bad} of {pages} pages were bot challenges or empty shells"))
+        if reason == "finished":
+            median = self._recent_median()
+            extracted = int(stats.get("khabar/extract/article", 0))
+            if median is not None and median >= self.drop_min and extracted < self.drop_ratio * median:
+                found.append(
+                    ("items_drop", f"{extracted} articles extracted, median of recent runs {median:g}")
+                )
+        return found
+
+    def _recent_median(self) -> float | None:
+        """Median of articles extracted by recent finished runs with the same arguments."""
+        if not self.crawler.settings.get("ITEM_PIPELINES"):
+            return None
+        from khabar_crawler.db.handle import Database
+
+        spider = self.crawler.spider
+        arguments = dict(getattr(spider, "arguments", {}) or {})
+        try:
+            database = Database(database_url(self.crawler.settings))
+            with database.sessions() as session:
+                runs = session.scalars(
+                    select(CrawlRun)
+                    .where(CrawlRun.status == "finished")
+                    .order_by(CrawlRun.id.desc())
+                    .limit(50)
+                )
+                counts = [
+                    int((run.stats or {}).get("khabar/extract/article", 0))
+                    for run in runs
+                    if (run.arguments or {}) == arguments
+                ][: self.drop_window]
+            database.close()
+        except Exception as exc:  # the alarm must not break the close
+            logger.warning("Could not read earlier runs for the items-drop alarm: %s", exc)
+            return None
+        return statistics.median(counts) if counts else None
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        found = self.breaches(reason)
+        if not found:
+            return
+        assert self.crawler.stats is not None
+        for name, message in found:
+            self.crawler.stats.set_value(f"khabar/alarm/{name}", message)
+            logger.error("ALARM %s: %s", name, message)
+        self.crawler.stats.set_value("khabar/alarm/failed", 1)
+        BREACHED.append(spider.name)

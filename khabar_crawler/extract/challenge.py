@@ -1,0 +1,42 @@
+"""Pages that answer 200 but carry no content: bot challenges and empty JavaScript shells."""
+
+from __future__ import annotations
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from khabar_crawler.extract.text import node_text
+
+#: Marks of anti-bot interstitials (Cloudflare, captcha walls, "checking your browser" pages).
+CHALLENGE_MARKERS = (
+    "cf-chl",
+    "cf_chl_opt",
+    "challenge-platform",
+    "/cdn-cgi/challenge",
+    "just a moment...",
+    "attention required! | cloudflare",
+    "checking your browser",
+    "ddos protection by",
+    "g-recaptcha",
+    "h-captcha",
+    "captcha-delivery",
+    "please enable javascript and cookies to continue",
+)
+#: Below this much visible text, a page without an h1 or an article element is an empty shell.
+EMPTY_SHELL_CHARS = 200
+
+
+def page_problem(html: str) -> str | None:
+    """``"bot_challenge"``, ``"empty_shell"``, or None for a page with content."""
+    head = html[:50_000].lower()
+    if any(marker in head for marker in CHALLENGE_MARKERS):
+        return "bot_challenge"
+    try:
+        root = lxml_html.document_fromstring(html or "<html></html>")
+    except (ValueError, etree.ParserError):
+        return "empty_shell"
+    body = root.find("body")
+    text = node_text(body) if body is not None else ""
+    if len(text) < EMPTY_SHELL_CHARS and not root.xpath("//h1 | //article"):
+        return "empty_shell"
+    return None
