@@ -119,7 +119,7 @@ def khabar_search(connection: Connection, query: str) -> list[Any]:
 
 def hit_ids(connection: Connection, query: str) -> set[str]:
     """Every hit of a query (no limit worth the name), for comparing back ends."""
-    return {h.article_id or "" for h in search(connection, query, limit=10_000_000)}
+    return {h.article_id or "" for h in search(connection, query, limit=10_000_000, snippets=False)}
 
 
 def arabic_config_ids(connection: Connection, query: str) -> list[str]:

@@ -7,6 +7,7 @@ fetched reaches the interval of its age (age from its publication time).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,9 @@ class RevisitPolicy:
 
     @classmethod
     def from_setting(cls, value: Any) -> RevisitPolicy:
+        """From the setting's value: a list of pairs, or that list as JSON (``-s`` gives text)."""
+        if isinstance(value, str):
+            value = json.loads(value)
         if not value:
             return cls()
         pairs = tuple((None if age is None else float(age), float(hours)) for age, hours in value)

@@ -157,8 +157,9 @@ def search(
     until: datetime | None = None,
     limit: int = 10,
     marks: tuple[str, str] = ("<mark>", "</mark>"),
+    snippets: bool = True,
 ) -> list[Hit]:
-    """Ranked hits for ``raw``, best first."""
+    """Ranked hits for ``raw``, best first (``snippets=False``: without snippets)."""
     query = parse_query(raw)
     where, params = _filters(category, _bind_datetime(connection, since), _bind_datetime(connection, until))
     params["limit"] = max(1, limit)
@@ -194,7 +195,7 @@ def search(
                 published,
                 row.canonical_url,
                 float(row.score),
-                snippet(row.body, query, marks=marks),
+                snippet(row.body, query, marks=marks) if snippets else "",
             )
         )
     return hits

@@ -42,6 +42,8 @@ TELNETCONSOLE_ENABLED = False
 
 # One canonicalisation for the duplicate filter, requests and items (khabar_crawler.urls).
 REQUEST_FINGERPRINTER_CLASS = "khabar_crawler.fingerprint.CanonicalRequestFingerprinter"
+# Scrapy's duplicate filter, which forgets a killed run's JOBDIR fingerprints (see module)
+DUPEFILTER_CLASS = "khabar_crawler.dupefilter.RecoveringDupeFilter"
 
 DOWNLOADER_MIDDLEWARES = {
     # skips stored articles that are not due; conditional requests; 304s are not parsed

@@ -1,9 +1,10 @@
 """Incremental crawling: fetch only what is new or due (downloader middleware).
 
 - A URL known as a stored article is skipped unless the sitemap or feed says it changed
-  after it was last fetched (``lastmod`` in the request's meta), or the revisit policy says
+  since the stored version (``lastmod`` in the request's meta, newer than the stored
+  modification time, or than the last fetch), or the revisit policy says
   it is due (:mod:`khabar_crawler.revisit`): ``khabar/incremental/skipped``.
-- Every other request carries the validators saved from its last response (``If-None-Match``,
+- Every other request (but robots.txt) carries the validators saved from its last response (``If-None-Match``,
   ``If-Modified-Since``); a 304 answer is not parsed again: ``khabar/incremental/not_modified``.
 - Validators and fetch times live in the ``page_states`` table, written in batches.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -31,6 +33,11 @@ from khabar_crawler.revisit import RevisitPolicy
 from khabar_crawler.site import Site
 
 logger = logging.getLogger(__name__)
+
+
+def _is_robots(url: str) -> bool:
+    """robots.txt is always fetched in full: Scrapy's robots middleware needs its body."""
+    return urlsplit(url).path == "/robots.txt"
 
 
 class IncrementalMiddleware:
@@ -52,7 +59,7 @@ class IncrementalMiddleware:
         return cls(
             crawler,
             settings.getbool("KHABAR_FULL_RECRAWL"),
-            RevisitPolicy.from_setting(settings.getlist("KHABAR_REVISIT_INTERVALS")),
+            RevisitPolicy.from_setting(settings.get("KHABAR_REVISIT_INTERVALS")),
             settings.getint("KHABAR_PAGE_STATE_FLUSH_EVERY", 100),
         )
 
@@ -77,7 +84,7 @@ class IncrementalMiddleware:
             return state, article
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        if self.full or request.method != "GET":
+        if self.full or request.method != "GET" or _is_robots(request.url):
             return None
         url = self.site.to_site_url(request.url)
         pending = self._pending.get(url)
@@ -87,7 +94,9 @@ class IncrementalMiddleware:
                 pending["fetched_at"] if pending else (state.fetched_at if state else article.last_seen_at)
             )
             lastmod = parse_datetime(request.meta.get("lastmod"))
-            changed = lastmod is not None and lastmod > fetched
+            # the sitemap's lastmod against the stored modification time (the site's clock),
+            # else against our last fetch
+            changed = lastmod is not None and lastmod > (article.modified_at or fetched)
             if not changed and not self.policy.is_due(article.published_at, fetched, datetime.now(UTC)):
                 self._stat("skipped")
                 raise IgnoreRequest(f"not due for a revisit: {request.url}")
@@ -101,7 +110,7 @@ class IncrementalMiddleware:
     def process_response(
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Response:
-        if self.full and response.status != 200:
+        if (self.full and response.status != 200) or _is_robots(request.url):
             return response
         url = self.site.to_site_url(request.url)
         now = datetime.now(UTC)

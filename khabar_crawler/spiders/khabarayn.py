@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from functools import cached_property
 from typing import Any
 
 import scrapy
@@ -26,7 +25,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from sqlalchemy import func, select
 
 from khabar_crawler.db import get_database
-from khabar_crawler.db.models import Article, ArticleUrl, PageState
+from khabar_crawler.db.models import Article, PageState
 from khabar_crawler.distributed import configure_redis
 from khabar_crawler.extract import Page
 from khabar_crawler.extract.article import build_item, is_article_page
@@ -77,32 +76,15 @@ class KhabaraynSpider(scrapy.Spider):
 
     # --- requests ------------------------------------------------------------------------
 
-    def follow_site(self, url: str, callback: Any, *, root: bool = False, **meta: Any) -> scrapy.Request:
-        """A request for a canonical site URL, fetched from the base URL. After an unclean
-        stop with a persistent JOBDIR, discovery roots and pages not yet stored bypass the
-        duplicate filter, whose saved fingerprints may cover items that were never stored."""
-        dont_filter = self.recovering and (root or not self._stored(url))
-        return scrapy.Request(
-            self.site.to_fetch_url(url), callback=callback, meta=meta or None, dont_filter=dont_filter
-        )
-
-    @cached_property
-    def recovering(self) -> bool:
-        if not self.crawler.settings.get("JOBDIR"):
-            return False
-        assert self.crawler.stats is not None
-        return bool(self.crawler.stats.get_value("khabar/runs/recovered"))
-
-    def _stored(self, url: str) -> bool:
-        database = get_database(self.crawler)
-        with database.sessions() as session:
-            return session.scalar(select(ArticleUrl.id).where(ArticleUrl.url == url).limit(1)) is not None
+    def follow_site(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
+        """A request for a canonical site URL, fetched from the base URL."""
+        return scrapy.Request(self.site.to_fetch_url(url), callback=callback, meta=meta or None)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         origin = self.site.origin
-        yield self.follow_site(f"{origin}/robots.txt", self.parse_robots, root=True)
-        yield self.follow_site(f"{origin}/", self.parse_page, root=True)
-        yield self.follow_site(f"{origin}/feed/", self.parse_feed, root=True)
+        yield self.follow_site(f"{origin}/robots.txt", self.parse_robots)
+        yield self.follow_site(f"{origin}/", self.parse_page)
+        yield self.follow_site(f"{origin}/feed/", self.parse_feed)
         for url in self._due_revisits():
             self._stat("incremental/revisits")
             yield self.follow_site(url, self.parse_page, khabar_revisit=True)
@@ -114,7 +96,7 @@ class KhabaraynSpider(scrapy.Spider):
             return
         if not settings.getbool("KHABAR_INCREMENTAL", True) or not settings.get("ITEM_PIPELINES"):
             return
-        policy = RevisitPolicy.from_setting(settings.getlist("KHABAR_REVISIT_INTERVALS"))
+        policy = RevisitPolicy.from_setting(settings.get("KHABAR_REVISIT_INTERVALS"))
         now = datetime.now(UTC)
         query = (
             select(Article.canonical_url, Article.published_at, Article.last_seen_at, PageState.fetched_at)
