@@ -13,11 +13,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from khabar_crawler.db.engine import create_db_engine, database_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x6B686272  # "khbr": the PostgreSQL advisory lock held while migrating
 
 
 def alembic_config() -> Config:
@@ -57,6 +58,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema of ``engine``'s database to ``revision`` (idempotent)."""
     config = alembic_config()
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # crawler processes starting together must not migrate at the same time
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
