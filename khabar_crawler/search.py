@@ -10,8 +10,10 @@ tatweel and bidi marks never matter. Query syntax, kept deliberately small:
 
 Everything else (FTS operators, SQL, punctuation) is plain text: only word tokens reach the
 database, as bound parameters. Ranking: BM25 (SQLite) or ``ts_rank_cd`` (PostgreSQL), title
-weighted over summary over body. Snippets are cut from the display text, with the matching
-words marked.
+weighted over summary over body; on PostgreSQL, a query matching more than
+:data:`RANK_CANDIDATES` articles is ranked among its most recent matches (ranking reads each
+candidate's vector, which would make very common words slow). Snippets are cut from the display
+text, with the matching words marked.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from khabar_crawler.textnorm import search_form, words
 _PHRASE = re.compile(r'"([^"]*)"')
 _TOKEN = re.compile(r"(\w+)(\*?)")
 _DISPLAY_WORD = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u0640\u200c\u200d]+")
+
+
+#: PostgreSQL ranks at most this many matches, the most recent ones (see :func:`search`)
+RANK_CANDIDATES = 2000
 
 
 class QueryError(ValueError):
@@ -164,23 +170,31 @@ def search(
     where, params = _filters(category, _bind_datetime(connection, since), _bind_datetime(connection, until))
     params["limit"] = max(1, limit)
     if connection.dialect.name == "sqlite":
+        # rank in the FTS index first, then read the few articles shown (bodies are large)
+        join = " JOIN articles AS a ON a.id = articles_fts.rowid" if where else ""
         sql = (
             "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body,"
-            " -bm25(articles_fts, 10.0, 3.0, 1.0) AS score"
-            " FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid"
-            f" WHERE articles_fts MATCH :match{where}"
-            " ORDER BY bm25(articles_fts, 10.0, 3.0, 1.0), a.published_at DESC, a.id LIMIT :limit"
+            " -h.rank AS score FROM ("
+            " SELECT articles_fts.rowid AS id, bm25(articles_fts, 10.0, 3.0, 1.0) AS rank"
+            f" FROM articles_fts{join} WHERE articles_fts MATCH :match{where}"
+            " ORDER BY rank LIMIT :limit) AS h"
+            " JOIN articles AS a ON a.id = h.id ORDER BY h.rank, a.id"
         )
         params["match"] = query.fts5()
     else:
+        # ranking reads every candidate's tsvector: rank the RANK_CANDIDATES most recent
+        # matches (all of them unless a query matches more), then read the articles shown
         sql = (
-            "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body,"
-            " ts_rank_cd(a.search_vector, q) AS score"
-            " FROM articles AS a, to_tsquery('simple', :tsquery) AS q"
-            f" WHERE a.search_vector @@ q{where}"
-            " ORDER BY score DESC, a.published_at DESC, a.id LIMIT :limit"
+            "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body, h.score"
+            " FROM (SELECT m.id, ts_rank_cd(m.search_vector, to_tsquery('simple', :tsquery)) AS score FROM ("
+            " SELECT a.id, a.search_vector FROM articles AS a"
+            f" WHERE a.search_vector @@ to_tsquery('simple', :tsquery){where}"
+            " ORDER BY a.published_at DESC NULLS LAST LIMIT :candidates) AS m"
+            " ORDER BY score DESC, m.id LIMIT :limit) AS h"
+            " JOIN articles AS a ON a.id = h.id ORDER BY h.score DESC, a.id"
         )
         params["tsquery"] = query.tsquery()
+        params["candidates"] = max(params["limit"], RANK_CANDIDATES)
     hits = []
     for row in connection.execute(text(sql), params):
         published = row.published_at
