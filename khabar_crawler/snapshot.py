@@ -57,6 +57,13 @@ class SavedResponse:
     def body(self) -> bytes:
         return self.file.read_bytes() if self.file else b""
 
+    def header(self, name: str) -> str | None:
+        """The first value of a saved header, whatever the case of its name."""
+        wanted = name.lower()
+        return next(
+            (values[0] for key, values in self.headers.items() if key.lower() == wanted and values), None
+        )
+
 
 def _headers(raw: Any, where: str) -> dict[str, list[str]]:
     if raw is None:

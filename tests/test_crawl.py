@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fixtures.generate import article_page
 from khabar_crawler.items import GOLDEN_FIELDS
 from khabar_crawler.serve import serve
 from tests.helpers import SNAPSHOT, golden, golden_ids, run_crawl
@@ -85,4 +88,49 @@ def test_live_crawl_of_a_local_mirror_and_its_recording(tmp_path: Path) -> None:
         expected,
         expected,
         1,
+    )
+
+
+UNLINKED = """<!doctype html><html lang="ar"><head><meta charset="windows-1256">
+<title>خبر بلا روابط | خبرين</title></head><body><main><h1>خبر بلا روابط</h1>
+<span class="post-date">١٨ يوليو ٢٠٢٤</span>
+<div class="story"><p>فقرة أولى من خبر لا تربطه أي صفحة.</p><p>فقرة ثانية.</p><p>فقرة ثالثة.</p></div>
+</main></body></html>"""
+
+
+def test_replay_of_unseen_pages_with_less_metadata_and_legacy_encodings(
+    tmp_path: Path, source_articles: dict[str, Any], source_site: dict[str, Any]
+) -> None:
+    """Another snapshot of the site: 52306 in windows-1256 declared by header only and no
+    metas, 41872 without JSON-LD, and an article page that no page links to, dated in words."""
+    snapshot = tmp_path / "unseen"
+    shutil.copytree(SNAPSHOT, snapshot)
+    manifest = json.loads((snapshot / "manifest.json").read_text("utf-8"))
+    for entry in manifest:
+        if entry["url"] == golden("52306")["url"]:
+            body = article_page(source_articles["52306"], source_site, metas=False, charset="windows-1256")
+            (snapshot / entry["file"]).write_bytes(body.replace(b'<meta charset="windows-1256">', b""))
+            entry["headers"]["Content-Type"] = "text/html; charset=windows-1256"
+        elif entry["url"] == golden("41872")["url"]:
+            (snapshot / entry["file"]).write_bytes(
+                article_page(source_articles["41872"], source_site, jsonld=False)
+            )
+    (snapshot / "pages" / "unlinked.html").write_bytes(UNLINKED.encode("cp1256", errors="xmlcharrefreplace"))
+    manifest.append(
+        {
+            "url": "https://khabarayn.com/news/70707/unlinked/",
+            "file": "pages/unlinked.html",
+            "status": 200,
+            "headers": {"Content-Type": "text/html"},
+        }
+    )
+    (snapshot / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+    items, _ = run_crawl(tmp_path / "crawl", "-a", f"replay={snapshot}")
+    view = golden_view(items)
+    unlinked = view.pop("70707")
+    assert view == {aid: golden(aid) for aid in golden_ids()}
+    assert (unlinked["title"], unlinked["published_at"], unlinked["body"]) == (
+        "خبر بلا روابط",
+        "2024-07-18T00:00:00+00:00",
+        "فقرة أولى من خبر لا تربطه أي صفحة.\n\nفقرة ثانية.\n\nفقرة ثالثة.",
     )

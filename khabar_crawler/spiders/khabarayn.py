@@ -36,6 +36,7 @@ from khabar_crawler.items import ArticleItem
 from khabar_crawler.revisit import RevisitPolicy
 from khabar_crawler.signals import page_rejected
 from khabar_crawler.site import Site
+from khabar_crawler.snapshot import Snapshot
 
 logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -85,9 +86,22 @@ class KhabaraynSpider(scrapy.Spider):
         yield self.follow_site(f"{origin}/robots.txt", self.parse_robots)
         yield self.follow_site(f"{origin}/", self.parse_page)
         yield self.follow_site(f"{origin}/feed/", self.parse_feed)
+        for url in self._snapshot_pages():
+            yield self.follow_site(url, self.parse_page)
         for url in self._due_revisits():
             self._stat("incremental/revisits")
             yield self.follow_site(url, self.parse_page, khabar_revisit=True)
+
+    def _snapshot_pages(self) -> Iterator[str]:
+        """In replay, every saved HTML page is read, linked from the site's pages or not: a
+        snapshot holds what was worth saving, and its article pages must all give items."""
+        directory = self.crawler.settings.get("KHABAR_REPLAY_DIR")
+        if not directory:
+            return
+        for saved in Snapshot(directory):
+            content_type = (saved.header("Content-Type") or "").lower()
+            if saved.status == 200 and "html" in content_type and self.site.is_on_site(saved.url):
+                yield self.site.to_site_url(saved.url)
 
     def _due_revisits(self) -> Iterator[str]:
         """Stored articles that the revisit policy says are due (live, incremental runs)."""
