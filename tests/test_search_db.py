@@ -81,3 +81,28 @@ def test_title_matches_rank_first(filled: str) -> None:
         hits = search(connection, "مدرسة")
     engine.dispose()
     assert [hit.article_id for hit in hits] == ["90001", "90002"]
+
+
+SEED_VARIANTS = [
+    ("41872", "يوشيدا"),
+    ("41872", "يوشيـــدا"),
+    ("41872", "الإقليمية"),
+    ("41872", "الاقليميه"),
+    ("41872", "الأَمْرِيكِيَّة"),
+    ("52306", "بوريل"),
+    ("52306", "بُورِيل"),
+    ("52306", "الأوروبية"),
+    ("52306", "الاوروبيه"),
+    ("52306", "\u200fطوكيو\u200e"),
+]
+
+
+@pytest.mark.parametrize(("article_id", "query"), SEED_VARIANTS)
+def test_each_seed_article_is_found_by_its_words_in_any_spelling(
+    filled: str, article_id: str, query: str
+) -> None:
+    engine = create_engine(filled)
+    with engine.connect() as connection:
+        found = {hit.article_id for hit in search(connection, query, limit=50)}
+    engine.dispose()
+    assert article_id in found
