@@ -1,12 +1,13 @@
 """Request fingerprints over canonical URLs, so that the duplicate filter sees variants of one
-URL (tracking parameters, raw or encoded Arabic slug, http/https, fragments) as one request."""
+URL (tracking parameters, raw or encoded Arabic slug, http/https, fragments) as one request:
+SHA-1 of the method, the canonical URL and the body."""
 
 from __future__ import annotations
 
+import hashlib
 from weakref import WeakKeyDictionary
 
 from scrapy import Request
-from scrapy.utils.request import fingerprint
 
 from khabar_crawler.urls import canonicalize_url
 
@@ -18,7 +19,8 @@ class CanonicalRequestFingerprinter:
     def fingerprint(self, request: Request) -> bytes:
         cached = self._cache.get(request)
         if cached is None:
-            canonical = request.replace(url=canonicalize_url(request.url))
-            cached = fingerprint(canonical)
+            digest = hashlib.sha1(f"{request.method} {canonicalize_url(request.url)} ".encode())
+            digest.update(request.body or b"")
+            cached = digest.digest()
             self._cache[request] = cached
         return cached

@@ -20,17 +20,32 @@ def _hash(token: str) -> int:
 
 
 def simhash(words: list[str], shingle: int = 3) -> int:
-    """Unsigned 64-bit SimHash of ``words`` (shorter texts use their words as shingles)."""
+    """Unsigned 64-bit SimHash of ``words`` (shorter texts use their words as shingles).
+
+    Bit ``i`` is set when more than half of the shingles' hashes have it set. The 64 counts
+    are kept bit-sliced (``planes[k]`` holds bit ``k`` of every count), so adding a hash costs
+    a few whole-word operations instead of 64 additions.
+    """
     if len(words) >= shingle:
         tokens = [" ".join(words[i : i + shingle]) for i in range(len(words) - shingle + 1)]
     else:
         tokens = words
-    weights = [0] * BITS
+    planes: list[int] = []
     for token in tokens:
-        value = _hash(token)
-        for bit in range(BITS):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    return sum(1 << bit for bit in range(BITS) if weights[bit] > 0)
+        carry = _hash(token)
+        for k in range(len(planes)):
+            if not carry:
+                break
+            planes[k], carry = planes[k] ^ carry, planes[k] & carry
+        if carry:
+            planes.append(carry)
+    half = len(tokens)
+    result = 0
+    for bit in range(BITS):
+        ones = sum(((plane >> bit) & 1) << k for k, plane in enumerate(planes))
+        if 2 * ones > half:
+            result |= 1 << bit
+    return result
 
 
 def similarity(a: int, b: int) -> float:

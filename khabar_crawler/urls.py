@@ -9,6 +9,7 @@ and AMP variants (``/amp/`` path suffix, ``amp`` query argument) mapped to the a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as _w3lib_canonicalize
@@ -46,6 +47,7 @@ def is_tracking_param(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+@lru_cache(maxsize=65536)
 def canonicalize_url(url: str, base: str | None = None) -> str:
     """Return the canonical form of ``url`` (resolved against ``base`` when relative)."""
     absolute = urljoin(base, url.strip()) if base else url.strip()

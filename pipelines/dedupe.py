@@ -80,10 +80,11 @@ class DedupePipeline:
         if earlier == digest:
             self._stat("duplicate_in_run")
             raise DropItem(f"duplicate of {url} earlier in this run", log_level="DEBUG")
-        if earlier is not None or self._stored(url, article_id):
+        known, same_content = self._lookup(url, article_id, digest)
+        if earlier is not None or known:
             self._stat("known")
         else:
-            alias_of = self._hashes.get(digest) or self._stored_hash(digest)
+            alias_of = self._hashes.get(digest) or same_content
             if alias_of and alias_of != url:
                 item.alias_of = alias_of
                 self._stat("alias")
@@ -103,24 +104,22 @@ class DedupePipeline:
             for index, band in enumerate(bands(item.simhash)):
                 self._bands[index][band].append((item.simhash, item.canonical_url))
 
-    def _stored(self, url: str, article_id: str | None) -> bool:
+    def _lookup(self, url: str, article_id: str | None, digest: str) -> tuple[bool, str | None]:
+        """One query: is the article stored (by URL or id), and which stored article has the
+        same content (its canonical URL)?"""
         assert self.database is not None
-        condition = Article.canonical_url == url
+        condition = or_(Article.canonical_url == url, Article.content_hash == digest)
         if article_id:
             condition = or_(condition, Article.article_id == article_id)
-        with self.database.sessions() as session:
-            return session.scalar(select(Article.id).where(condition).limit(1)) is not None
-
-    def _stored_hash(self, digest: str) -> str | None:
-        assert self.database is not None
-        with self.database.sessions() as session:
-            found: str | None = session.scalar(
-                select(Article.canonical_url)
-                .where(Article.content_hash == digest)
-                .order_by(Article.id)
-                .limit(1)
-            )
-            return found
+        known, same_content = False, None
+        with self.database.engine.connect() as connection:
+            query = select(Article.canonical_url, Article.article_id, Article.content_hash).where(condition)
+            for stored_url, stored_id, stored_hash in connection.execute(query.order_by(Article.id).limit(20)):
+                if stored_url == url or (article_id and stored_id == article_id):
+                    known = True
+                elif stored_hash == digest and same_content is None:
+                    same_content = stored_url
+        return known, same_content
 
     def _near(self, value: int, url: str) -> list[NearDuplicateRef]:
         assert self.database is not None
@@ -129,8 +128,8 @@ class DedupePipeline:
             for other, other_url in self._bands[index].get(band, []):
                 candidates[other_url] = other
         b0, b1, b2, b3 = bands(value)
-        with self.database.sessions() as session:
-            rows = session.execute(
+        with self.database.engine.connect() as connection:
+            rows = connection.execute(
                 select(Article.canonical_url, Article.simhash).where(
                     or_(
                         Article.simhash_band0 == b0,

@@ -105,6 +105,7 @@ class StorePipeline:
         self.database: Database | None = None
         self.run_id: int | None = None
         self._items: list[ArticleItem] = []
+        self._tags: dict[str, Tag] = {}
         self._rejections: list[Rejection] = []
         self._last_flush = time.monotonic()
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
@@ -220,7 +221,9 @@ class StorePipeline:
             return
         assert self.database is not None
         try:
-            with self.database.sessions.begin() as session:
+            with self.database.sessions.begin() as session, session.no_autoflush:
+                # one flush at commit: inserts of the whole batch go out together
+                self._tags = self._load_tags(session, items)
                 outcomes = [self._store(session, item) for item in items]
                 for rejection in rejections:
                     self._add_rejection(session, rejection)
@@ -241,6 +244,7 @@ class StorePipeline:
         for item in items:
             try:
                 with self.database.sessions.begin() as session:
+                    self._tags = self._load_tags(session, [item])
                     outcomes.append(self._store(session, item))
             except Exception as exc:
                 logger.error("Could not store %s: %s: %s", item.canonical_url, type(exc).__name__, exc)
@@ -269,6 +273,7 @@ class StorePipeline:
     def _store(self, session: Session, item: ArticleItem) -> str:
         now = _now()
         if item.alias_of:
+            session.flush()  # the article it duplicates may be earlier in this batch
             target = session.scalar(select(Article).where(Article.canonical_url == item.alias_of))
             if target is not None:
                 target.last_seen_at = now
@@ -284,7 +289,6 @@ class StorePipeline:
             article = Article(first_seen_at=now, first_run_id=self.run_id, version=0)
             self._apply(session, article, item, now)
             session.add(article)
-            session.flush()
             self._add_urls(session, article, [(item.canonical_url, "canonical"), *self._seen_urls(item)], now)
             self._flag_near_duplicates(session, article, item, now)
             return "new"
@@ -378,10 +382,18 @@ class StorePipeline:
         ]
         article.links = links
 
+    def _load_tags(self, session: Session, items: list[ArticleItem]) -> dict[str, Tag]:
+        names = {name for item in items for name in item.tags}
+        return (
+            {tag.name: tag for tag in session.scalars(select(Tag).where(Tag.name.in_(names)))}
+            if names
+            else {}
+        )
+
     def _tag(self, session: Session, name: str) -> Tag:
-        tag = session.scalar(select(Tag).where(Tag.name == name))
+        tag = self._tags.get(name)
         if tag is None:
-            tag = Tag(name=name, name_search=search_form(name))
+            tag = self._tags[name] = Tag(name=name, name_search=search_form(name))
             session.add(tag)
         return tag
 
@@ -406,6 +418,9 @@ class StorePipeline:
     def _flag_near_duplicates(
         self, session: Session, article: Article, item: ArticleItem, now: datetime
     ) -> None:
+        if not item.near_duplicates:
+            return
+        session.flush()  # the new article's id
         for ref in item.near_duplicates:
             other = session.scalar(select(Article.id).where(Article.canonical_url == ref["url"]))
             if other is not None and other != article.id:

@@ -26,15 +26,17 @@ CHALLENGE_MARKERS = (
 EMPTY_SHELL_CHARS = 200
 
 
-def page_problem(html: str) -> str | None:
-    """``"bot_challenge"``, ``"empty_shell"``, or None for a page with content."""
+def page_problem(html: str, root: lxml_html.HtmlElement | None = None) -> str | None:
+    """``"bot_challenge"``, ``"empty_shell"``, or None for a page with content; ``root``, the
+    page already parsed, saves parsing it again."""
     head = html[:50_000].lower()
     if any(marker in head for marker in CHALLENGE_MARKERS):
         return "bot_challenge"
-    try:
-        root = lxml_html.document_fromstring(html or "<html></html>")
-    except (ValueError, etree.ParserError):
-        return "empty_shell"
+    if root is None:
+        try:
+            root = lxml_html.document_fromstring(html or "<html></html>")
+        except (ValueError, etree.ParserError):
+            return "empty_shell"
     body = root.find("body")
     text = node_text(body) if body is not None else ""
     if len(text) < EMPTY_SHELL_CHARS and not root.xpath("//h1 | //article"):

@@ -188,7 +188,8 @@ class KhabaraynSpider(scrapy.Spider):
         ):
             self._stat("page/not_html")
             return
-        problem = page_problem(response.text)
+        page = Page(response.text, response.url, self.site)
+        problem = page_problem(response.text, page.root)
         if problem:
             self._stat(f"page/{problem}")
             logger.warning(
@@ -196,7 +197,6 @@ class KhabaraynSpider(scrapy.Spider):
             )
             self.crawler.signals.send_catch_log(page_rejected, url=response.url, reason=problem, detail=None)
             return
-        page = Page(response.text, response.url, self.site)
         try:
             article = is_article_page(page)
             item = build_item(page) if article else None

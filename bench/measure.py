@@ -1,0 +1,159 @@
+"""One measurement per process (so that peak RSS is its own): ``python -m bench.measure TASK``.
+
+Tasks print one JSON object: ``rate`` (pages or items per second), ``unit``, ``count``,
+``seconds`` and ``peak_rss_mb``. The orchestrator is ``python -m bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from parsel import Selector
+from w3lib.encoding import html_to_unicode
+
+from khabar_crawler.extract import extract_article
+from khabar_crawler.extract.markup import CONTENT_XPATHS
+from khabar_crawler.snapshot import Snapshot
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def article_pages(directory: Path, count: int) -> list[tuple[str, str | None, bytes]]:
+    pages = []
+    for saved in Snapshot(directory):
+        if "/news/" in saved.url and saved.status == 200:
+            pages.append((saved.url, saved.header("Content-Type"), saved.body()))
+            if len(pages) >= count:
+                break
+    return pages
+
+
+FLOOR_QUERIES = (
+    '//script[@type="application/ld+json"]/text()',
+    "//head//meta[@content]",
+    '//link[@rel="canonical"]/@href',
+    "//h1",
+    *CONTENT_XPATHS,
+    "//p",
+    "//figure//img",
+    "//a/@href",
+)
+
+
+def floor(url: str, content_type: str | None, body: bytes) -> Any:
+    """The floor: decode, parse with parsel/lxml and run the extractor's selector queries."""
+    _, text = html_to_unicode(content_type, body)
+    selector = Selector(text=text)
+    return [selector.xpath(query).getall() for query in FLOOR_QUERIES]
+
+
+def ours(url: str, content_type: str | None, body: bytes) -> Any:
+    _, text = html_to_unicode(content_type, body)
+    return extract_article(text, url)
+
+
+def trafilatura_extract(url: str, content_type: str | None, body: bytes) -> Any:
+    import trafilatura
+
+    _, text = html_to_unicode(content_type, body)
+    return trafilatura.extract(text, url=url, with_metadata=True, output_format="json")
+
+
+EXTRACTORS: dict[str, Callable[[str, str | None, bytes], Any]] = {
+    "floor": floor,
+    "ours": ours,
+    "trafilatura": trafilatura_extract,
+}
+
+
+def extraction(mode: str, directory: Path, count: int) -> dict[str, Any]:
+    pages = article_pages(directory, count)
+    function = EXTRACTORS[mode]
+    function(*pages[0])  # imports and caches
+    started = time.perf_counter()
+    for page in pages:
+        function(*page)
+    seconds = time.perf_counter() - started
+    return {
+        "rate": round(len(pages) / seconds, 1),
+        "unit": "pages/s",
+        "count": len(pages),
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def crawl(mode: str, directory: Path, database_url: str | None) -> dict[str, Any]:
+    """A replay of the snapshot through the real engine: ``ceiling`` (no extraction, no
+    pipelines) or ``e2e`` (the project's spider and pipelines into ``database_url``)."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from khabar_crawler.spiders.khabarayn import KhabaraynSpider
+
+    class CeilingSpider(KhabaraynSpider):
+        name = "khabarayn-ceiling"
+
+        def parse_page(self, response: Any) -> Any:
+            return iter(())
+
+    settings = get_project_settings()
+    settings.set("LOG_LEVEL", "ERROR")
+    settings.set("TELNETCONSOLE_ENABLED", False)
+    if mode == "ceiling":
+        settings.set("ITEM_PIPELINES", {})
+        spider: type[KhabaraynSpider] = CeilingSpider
+    else:
+        settings.set("DATABASE_URL", database_url)
+        spider = KhabaraynSpider
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider)
+    started = time.perf_counter()
+    process.crawl(crawler, replay=str(directory))
+    process.start()
+    seconds = time.perf_counter() - started
+    assert crawler.stats is not None
+    stats = crawler.stats.get_stats()
+    count = (
+        int(stats.get("khabar/store/new", 0) + stats.get("khabar/store/unchanged", 0))
+        if mode == "e2e"
+        else int(stats.get("response_received_count", 0))
+    )
+    unit = "items/s" if mode == "e2e" else "pages/s"
+    return {
+        "rate": round(count / seconds, 1),
+        "unit": unit,
+        "count": count,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": peak_rss_mb(),
+        "pages": int(stats.get("response_received_count", 0)),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("task", choices=["extraction", "crawl"])
+    parser.add_argument("--mode", required=True)
+    parser.add_argument("--snapshot", type=Path, required=True)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args(argv)
+    if args.task == "extraction":
+        result = extraction(args.mode, args.snapshot, args.count)
+    else:
+        result = crawl(args.mode, args.snapshot, args.database_url)
+    json.dump(result, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()
