@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install crawl test lint typecheck fixtures clean
+.PHONY: install crawl test lint typecheck fixtures bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## lint, types and the test suite
+## lint, types, the test suite and the benchmarks' smoke run (no timing is asserted)
 test: lint typecheck
 	$(BIN)/pytest
+	$(BIN)/python -m bench --quick
+
+## the benchmark suite; rewrites the table in docs/benchmarks.md
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 ## rebuild fixtures/khabarayn from fixtures/source
 fixtures: $(STAMP)

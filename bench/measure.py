@@ -139,18 +139,85 @@ def crawl(mode: str, directory: Path, database_url: str | None) -> dict[str, Any
     }
 
 
+def storage(database_url: str, batch: int, count: int) -> dict[str, Any]:
+    """The storage pipeline alone: cleaned, deduplicated items written in batches of ``batch``."""
+    from scrapy import signals
+    from scrapy.utils.test import get_crawler
+
+    from bench.synthetic import Corpus
+    from khabar_crawler.items import ArticleItem
+    from khabar_crawler.spiders.khabarayn import KhabaraynSpider
+    from pipelines.clean import CleanPipeline
+    from pipelines.dedupe import content_hash, content_simhash
+    from pipelines.store import StorePipeline
+
+    crawler = get_crawler(
+        KhabaraynSpider,
+        {
+            "DATABASE_URL": database_url,
+            "EXTENSIONS_BASE": {},
+            "KHABAR_STORE_BATCH_SIZE": batch,
+            "KHABAR_STORE_FLUSH_SECONDS": 3600,
+        },
+    )
+    spider = KhabaraynSpider.from_crawler(crawler)
+    crawler.spider = spider
+    clean = CleanPipeline.from_crawler(crawler)
+    items = []
+    for article in Corpus().articles(count):
+        item = ArticleItem(
+            url=article.url,
+            canonical_url=article.url,
+            article_id=article.article_id,
+            title=article.title,
+            summary=article.summary,
+            category=article.category,
+            tags=list(article.tags),
+            published_at=article.published_at.isoformat(),
+            authors=["خَبَرَيْن"],
+            body=article.body,
+            sections=[
+                {"heading": h, "paragraphs": [p]}
+                for h, p in zip(article.headings, article.paragraphs, strict=True)
+            ],
+            fetched_url=article.url,
+            fetched_at=article.published_at.isoformat(),
+        )
+        clean.process_item(item)
+        item.content_hash, item.simhash = content_hash(item), content_simhash(item)
+        items.append(item)
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider(spider)
+    started = time.perf_counter()
+    for item in items:
+        store.process_item(item)
+    store.close_spider(spider)
+    seconds = time.perf_counter() - started
+    crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
+    return {
+        "rate": round(count / seconds, 1),
+        "unit": "items/s",
+        "count": count,
+        "seconds": round(seconds, 2),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("task", choices=["extraction", "crawl"])
-    parser.add_argument("--mode", required=True)
-    parser.add_argument("--snapshot", type=Path, required=True)
+    parser.add_argument("task", choices=["extraction", "crawl", "storage"])
+    parser.add_argument("--mode", default="")
+    parser.add_argument("--snapshot", type=Path, default=None)
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args(argv)
     if args.task == "extraction":
         result = extraction(args.mode, args.snapshot, args.count)
-    else:
+    elif args.task == "crawl":
         result = crawl(args.mode, args.snapshot, args.database_url)
+    else:
+        result = storage(args.database_url, args.batch, args.count)
     json.dump(result, sys.stdout)
     print()
 

@@ -114,7 +114,9 @@ class DedupePipeline:
         known, same_content = False, None
         with self.database.engine.connect() as connection:
             query = select(Article.canonical_url, Article.article_id, Article.content_hash).where(condition)
-            for stored_url, stored_id, stored_hash in connection.execute(query.order_by(Article.id).limit(20)):
+            for stored_url, stored_id, stored_hash in connection.execute(
+                query.order_by(Article.id).limit(20)
+            ):
                 if stored_url == url or (article_id and stored_id == article_id):
                     known = True
                 elif stored_hash == digest and same_content is None:
