@@ -35,11 +35,10 @@ CONTENT_XPATHS = (
     '//*[contains(concat(" ", normalize-space(@class), " "), " story-body ")]',
     '//*[contains(concat(" ", normalize-space(@class), " "), " td-post-content ")]',
 )
-RELATED_XPATH = (
-    '//*[contains(concat(" ", normalize-space(@class), " "), " related-news ")'
-    ' or contains(concat(" ", normalize-space(@class), " "), " related-posts ")'
-    ' or @id="related-news" or @id="related-posts"]'
-)
+#: cheap pre-filter for the related-news section; the class or id is checked exactly after
+RELATED_CANDIDATES = '//*[contains(@class, "related") or starts-with(@id, "related")]'
+RELATED_CLASSES = frozenset({"related-news", "related-posts"})
+RELATED_IDS = frozenset({"related-news", "related-posts"})
 RELATED_HEADINGS = ("أخبار ذات صلة", "اخبار ذات صلة", "مواضيع ذات صلة", "مقالات ذات صلة")
 MIN_DENSE_PARAGRAPHS = 3
 HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
@@ -163,10 +162,23 @@ def article_root(page: Page) -> Element | None:
 
 
 def related_root(page: Page) -> Element | None:
-    found = page.root.xpath(RELATED_XPATH)
-    if found:
-        node: Element = found[0]
-        return node
+    """The related-news section (computed once per page)."""
+    cached: Element | None = page.cache.get("related_root", _MISSING)  # type: ignore[assignment]
+    if cached is not _MISSING:
+        return cached
+    found = _related_root(page)
+    page.cache["related_root"] = found
+    return found
+
+
+_MISSING = object()
+
+
+def _related_root(page: Page) -> Element | None:
+    for node in page.root.xpath(RELATED_CANDIDATES):
+        if node.get("id") in RELATED_IDS or RELATED_CLASSES & set(_classes(node).split()):
+            found: Element = node
+            return found
     for heading in page.root.xpath("//h2|//h3|//h4"):
         if squash(heading.text_content()) in RELATED_HEADINGS:
             parent: Element | None = heading.getparent()

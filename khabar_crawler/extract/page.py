@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urljoin
 
@@ -13,11 +13,25 @@ from khabar_crawler.extract import jsonld, meta
 from khabar_crawler.site import Site
 
 
+@lru_cache(maxsize=65536)
+def _site_url(site: Site, base_url: str, href: str) -> str | None:
+    """Pages of a site link to the same URLs over and over (navigation, footers, cards)."""
+    href = href.strip()
+    if not href or href.lower().startswith(("data:", "javascript:")):
+        return None
+    absolute = urljoin(base_url, href)
+    if not absolute.startswith(("http://", "https://")) or not site.is_on_site(absolute):
+        return None
+    return site.to_site_url(absolute)
+
+
 class Page:
     def __init__(self, html: str, url: str, site: Site | None = None) -> None:
         self.url = url
         self.site = site or Site()
         self.selector = Selector(text=html or "<html></html>", type="html")
+        #: per-page results that several layers need (e.g. the related-news section)
+        self.cache: dict[str, object] = {}
 
     @property
     def root(self) -> lxml_html.HtmlElement:
@@ -37,12 +51,9 @@ class Page:
 
     def site_url(self, href: str | None) -> str | None:
         """Canonical site URL for an on-site href; None for off-site or unusable hrefs."""
-        absolute = self.absolute(href)
-        if absolute is None or not absolute.startswith(("http://", "https://")):
+        if not href:
             return None
-        if not self.site.is_on_site(absolute):
-            return None
-        return self.site.to_site_url(absolute)
+        return _site_url(self.site, self.base_url, href)
 
     @cached_property
     def jsonld_nodes(self) -> list[dict[str, Any]]:
