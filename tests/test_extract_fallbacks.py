@@ -92,3 +92,34 @@ def test_amp_page_maps_to_its_canonical_article(
     amp_url = golden("41872")["url"] + "amp/"
     item = item_dict(extract_article(html.replace('<link rel="canonical"', '<link rel="x"'), amp_url))
     assert item["canonical_url"] == golden("41872")["url"]
+
+
+OTHER_THEME = """<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>عنوان تجريبي - خبرين</title>
+<meta property="og:type" content="article"><meta property="article:published_time" content="2024-05-01T10:00:00Z">
+<link rel="canonical" href="/news/123456/slug/"></head><body>
+<header><img alt="خَبَرَيْن logo" src="/logo.png"></header>
+<main><h1>عنوان تجريبي</h1><p class="summary">ملخص الخبر هنا. #وسم_أول</p>
+<figure><img src="/img/a.jpg" alt="وصف"><figcaption>تعليق الصورة [رويترز]</figcaption></figure>
+<div>التصنيف:<a href="/category/asia/">آسيا</a></div>
+<div class="article-body"><h2>عنوان فرعي</h2><p>فقرة أولى.</p><div class="see-also">شاهد ايضاً: <a href="/news/2/x/">خبر آخر</a></div><p>فقرة ثانية.</p></div>
+<section><h2>أخبار ذات صلة</h2><div class="grid">
+<a href="/news/3/y/?utm_source=r"><div>Loading...</div><img alt="صورة"><h3>خبر ثالث</h3><p>نبذة.</p><span class="category">آسيا</span></a>
+<a href="/news/4/z/"><div>Loading...</div><img alt="صورة"><h3>خبر رابع</h3><p>نبذة 2.</p><span class="category">آسيا</span></a>
+</div></section></main><footer><a href="/">الرئيسية</a></footer></body></html>"""
+
+
+def test_page_of_another_theme() -> None:
+    """Other markup of the same site's blocks: a lede by class, a category line without a
+    class, see-also as a div, related cards that are one link around the heading."""
+    item = item_dict(extract_article(OTHER_THEME, "https://khabarayn.com/news/123456/slug/"))
+    related = [(c["title"], c["url"], c["summary"], c["category"]) for c in item["related"]]
+    assert (item["summary"], item["tags"], item["category"], item["body"], related) == (
+        "ملخص الخبر هنا.",
+        ["وسم أول"],
+        "آسيا",
+        "عنوان فرعي\n\nفقرة أولى.\n\nفقرة ثانية.",
+        [
+            ("خبر ثالث", "https://khabarayn.com/news/3/y/", "نبذة.", "آسيا"),
+            ("خبر رابع", "https://khabarayn.com/news/4/z/", "نبذة 2.", "آسيا"),
+        ],
+    )

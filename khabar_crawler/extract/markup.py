@@ -213,19 +213,42 @@ def document_title(page: Page) -> str | None:
     return text or None
 
 
+#: class names of a lede (summary) block, matched as whole class tokens
+LEDE_CLASSES = frozenset(
+    {
+        "entry-lede",
+        "lede",
+        "entry-summary",
+        "post-excerpt",
+        "article-summary",
+        "summary",
+        "excerpt",
+        "standfirst",
+        "article-lede",
+        "article-lead",
+        "lead",
+        "dek",
+        "subtitle",
+    }
+)
+
+
 def lede(page: Page) -> str | None:
+    """The lede: a block with a lede class outside the content, related cards and chrome;
+    else the paragraph right after the headline."""
     content = content_root(page)
-    for xpath in (
-        '//*[contains(concat(" ", normalize-space(@class), " "), " entry-lede ")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " lede ")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " entry-summary ")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " post-excerpt ")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " article-summary ")]',
-    ):
-        for node in page.root.xpath(xpath):
-            if content is not None and _inside(node, [content]):
-                continue
-            text = node_text(node)
+    related = related_root(page)
+    excluded = [e for e in (content, related) if e is not None]
+    for node in page.root.xpath("//body//*[@class]"):
+        if not LEDE_CLASSES & set(_classes(node).split()) or _inside(node, excluded) or _in_chrome(node):
+            continue
+        text = node_text(node)
+        if text:
+            return text
+    for heading in page.root.xpath("//h1"):
+        following = heading.getnext()
+        if following is not None and _tag(following) == "p" and not _inside(following, excluded):
+            text = node_text(following)
             if text:
                 return text
     return None
@@ -520,11 +543,15 @@ def related(page: Page) -> list[RelatedCard]:
     cards: list[RelatedCard] = []
     seen: set[str] = set()
     for heading in root.xpath(
-        ".//h2[.//a[@href]] | .//h3[.//a[@href]] | .//h4[.//a[@href]] | .//h5[.//a[@href]]"
+        ".//h2[.//a[@href] or ancestor::a[@href]] | .//h3[.//a[@href] or ancestor::a[@href]]"
+        " | .//h4[.//a[@href] or ancestor::a[@href]] | .//h5[.//a[@href] or ancestor::a[@href]]"
     ):
-        anchor = heading.xpath(".//a[@href]")[0]
+        inner = heading.xpath(".//a[@href]")
+        # a link in the heading, or a card that is one big link around the heading
+        anchor = inner[0] if inner else heading.xpath("ancestor::a[@href][1]")[0]
         url = page.site_url(anchor.get("href"))
-        title = node_text(anchor) or node_text(heading)
+        title = node_text(inner[0]) if inner else node_text(heading)
+        title = title or node_text(heading)
         if not url or not title or url in seen:
             continue
         seen.add(url)
