@@ -13,6 +13,7 @@ URL (see :func:`khabar_crawler.extract.is_article_page`).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +41,8 @@ from khabar_crawler.snapshot import Snapshot
 
 logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"
+#: how many recently followed links a spider remembers (see _recently_followed)
+RECENT_LINKS = 10_000
 #: fields whose share among extracted items the coverage alarms watch
 COVERAGE_FIELDS = ("title", "body", "published_at", "category", "summary", "article_id")
 
@@ -80,6 +83,13 @@ class KhabaraynSpider(scrapy.Spider):
     def follow_site(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
         """A request for a canonical site URL, fetched from the base URL."""
         return scrapy.Request(self.site.to_fetch_url(url), callback=callback, meta=meta or None)
+
+    @property
+    def _recent_links(self) -> OrderedDict[str, None]:
+        links: OrderedDict[str, None] | None = self.__dict__.get("_recent")
+        if links is None:
+            links = self.__dict__["_recent"] = OrderedDict()
+        return links
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         origin = self.site.origin
@@ -224,4 +234,19 @@ class KhabaraynSpider(scrapy.Spider):
             self._count_coverage(item)
             yield item
         for url in page_links(page):
+            if self._recently_followed(url):
+                continue
             yield self.follow_site(url, self.parse_page)
+
+    def _recently_followed(self, url: str) -> bool:
+        """Navigation, footer and card links repeat on every page: skip building requests that
+        the duplicate filter would drop anyway (a bounded memory of recent links; the
+        duplicate filter stays the authority)."""
+        recent = self._recent_links
+        if url in recent:
+            recent.move_to_end(url)
+            return True
+        recent[url] = None
+        if len(recent) > RECENT_LINKS:
+            recent.popitem(last=False)
+        return False
