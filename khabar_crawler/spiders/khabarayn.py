@@ -53,6 +53,8 @@ class KhabaraynSpider(scrapy.Spider):
     allowed_domains: list[str]
     #: the spider arguments of this run (recorded in crawl_runs)
     arguments: dict[str, str]
+    #: links followed lately, most recent last (see _recently_followed)
+    recent_links: OrderedDict[str, None]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> KhabaraynSpider:
@@ -74,6 +76,7 @@ class KhabaraynSpider(scrapy.Spider):
         configure_redis(settings)
         spider: KhabaraynSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.arguments = arguments
+        spider.recent_links = OrderedDict()
         spider.site = Site.from_settings(settings)
         spider.allowed_domains = spider.site.domains
         return spider
@@ -83,13 +86,6 @@ class KhabaraynSpider(scrapy.Spider):
     def follow_site(self, url: str, callback: Any, **meta: Any) -> scrapy.Request:
         """A request for a canonical site URL, fetched from the base URL."""
         return scrapy.Request(self.site.to_fetch_url(url), callback=callback, meta=meta or None)
-
-    @property
-    def _recent_links(self) -> OrderedDict[str, None]:
-        links: OrderedDict[str, None] | None = self.__dict__.get("_recent")
-        if links is None:
-            links = self.__dict__["_recent"] = OrderedDict()
-        return links
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         origin = self.site.origin
@@ -242,7 +238,7 @@ class KhabaraynSpider(scrapy.Spider):
         """Navigation, footer and card links repeat on every page: skip building requests that
         the duplicate filter would drop anyway (a bounded memory of recent links; the
         duplicate filter stays the authority)."""
-        recent = self._recent_links
+        recent = self.recent_links
         if url in recent:
             recent.move_to_end(url)
             return True
