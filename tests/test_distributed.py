@@ -72,7 +72,7 @@ def test_two_processes_store_each_article_once(tmp_path: Path, postgres_url: str
         2,
         2,
     )
-    assert (
-        all(s.get("scheduler/enqueued/redis", 0) >= 0 for s in stats)
-        and sum(s.get("scheduler/dequeued/redis", 0) for s in stats) > 0
-    )
+    # one shared frontier: whatever either process queued, the two together took it all
+    enqueued = sum(s.get("scheduler/enqueued/redis", 0) for s in stats)
+    dequeued = sum(s.get("scheduler/dequeued/redis", 0) for s in stats)
+    assert (enqueued > 0, dequeued) == (True, enqueued)
