@@ -47,10 +47,38 @@ def is_tracking_param(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
-@lru_cache(maxsize=65536)
+#: URLs that are canonical as they stand: https, lower-case host without port, a plain path
+#: (ASCII letters, digits, ``-._~/``, no escapes, no dot segments, no AMP suffix), no query
+#: or fragment. Most links of a site look like this; checking is far cheaper than rebuilding.
+_ALREADY_CANONICAL = re.compile(
+    r"https://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:/(?!\.)[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?"
+)
+
+
+def _is_canonical(url: str) -> bool:
+    return _ALREADY_CANONICAL.fullmatch(url) is not None and not _AMP_SUFFIX.search(url)
+
+
+@lru_cache(maxsize=8192)
 def canonicalize_url(url: str, base: str | None = None) -> str:
     """Return the canonical form of ``url`` (resolved against ``base`` when relative)."""
     absolute = urljoin(base, url.strip()) if base else url.strip()
+    plain = _without_tracking_query(absolute)
+    if _is_canonical(plain):
+        return plain if "/" in plain[8:] else plain + "/"
+    return _canonicalize(absolute)
+
+
+def _without_tracking_query(url: str) -> str:
+    """The URL without its query when every argument of the query only tracks the visit."""
+    head, sep, query = url.partition("?")
+    if not sep or "#" in query:
+        return url
+    names = (argument.partition("=")[0] for argument in query.split("&"))
+    return head if all(name and is_tracking_param(name) for name in names) else url
+
+
+def _canonicalize(absolute: str) -> str:
     parts = urlsplit(_w3lib_canonicalize(absolute, keep_fragments=False))
     if parts.scheme not in ("http", "https"):
         return parts.geturl()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from khabar_crawler.site import Site
-from khabar_crawler.urls import canonicalize_url
+from khabar_crawler.urls import _canonicalize, canonicalize_url
 
 ARTICLE = "https://khabarayn.com/news/41872/%D8%AA%D8%B9%D8%A7%D9%88%D9%86-%D8%AF%D9%81%D8%A7%D8%B9%D9%8A/"
 
@@ -28,6 +28,31 @@ CASES = [
 @pytest.mark.parametrize(("case", "url", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_canonicalize(case: str, url: str, expected: str) -> None:
     assert canonicalize_url(url) == expected
+
+
+PLAIN = [
+    "https://khabarayn.com",
+    "https://khabarayn.com/news/41872/x-y/",
+    "https://khabarayn.com/news/1/a.b/",
+    "https://khabarayn.com/news/./a/",
+    "https://khabarayn.com/a/../b/",
+    "https://khabarayn.com/a//b/",
+    "https://khabarayn.com/news/x/amp",
+    "https://khabarayn.com/.hidden",
+    "https://khabarayn.com/a~b_c",
+    "https://sub.khabarayn.com/a-b/c",
+    "https://khabarayn.com/news/1/x/?utm_source=related",
+    "https://khabarayn.com/news/1/x/?utm_source=related&fbclid=1",
+    "https://khabarayn.com/news/1/x/?utm_source=a&p=2",
+    "https://khabarayn.com/news/1/x/?utm_source=a#c",
+    "https://khabarayn.com/news/1/x/?=a",
+    "https://khabarayn.com/news/1/x/?",
+]
+
+
+@pytest.mark.parametrize("url", PLAIN)
+def test_plain_urls_take_the_short_path_to_the_same_form(url: str) -> None:
+    assert canonicalize_url(url) == _canonicalize(url)
 
 
 def test_relative_url_resolves_against_base() -> None:

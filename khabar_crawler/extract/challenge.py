@@ -6,6 +6,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from khabar_crawler.extract.text import node_text
+from khabar_crawler.extract.xpath import xpath
 
 #: Marks of anti-bot interstitials (Cloudflare, captcha walls, "checking your browser" pages).
 CHALLENGE_MARKERS = (
@@ -39,6 +40,6 @@ def page_problem(html: str, root: lxml_html.HtmlElement | None = None) -> str | 
             return "empty_shell"
     body = root.find("body")
     text = node_text(body) if body is not None else ""
-    if len(text) < EMPTY_SHELL_CHARS and not root.xpath("//h1 | //article"):
+    if len(text) < EMPTY_SHELL_CHARS and not xpath(root, "//h1 | //article"):
         return "empty_shell"
     return None

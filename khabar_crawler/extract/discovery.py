@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
 
 from lxml import etree
 from scrapy.linkextractors import IGNORED_EXTENSIONS
-from scrapy.utils.url import url_has_any_extension
 
 from khabar_crawler.extract.page import Page
 
@@ -21,7 +22,10 @@ DENY_PATHS = re.compile(
     re.I,
 )
 DENY_QUERY = re.compile(r"(?:^|&)(?:s|replytocom|share|print|output|preview|attachment_id)=", re.I)
-_EXTENSIONS = [f".{e}" for e in IGNORED_EXTENSIONS]
+#: paths of files that are not pages (Scrapy's list of ignored extensions)
+_ASSET_SUFFIX = re.compile(
+    r"\.(?:" + "|".join(sorted(map(re.escape, IGNORED_EXTENSIONS), key=len, reverse=True)) + r")$", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -83,14 +87,13 @@ def parse_feed(body: bytes) -> list[SitemapEntry]:
     return entries
 
 
+@lru_cache(maxsize=8192)
 def is_crawlable(url: str) -> bool:
     """False for admin, asset, feed, AMP, search and share URLs of the site."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if DENY_PATHS.search(parts.path) or DENY_QUERY.search(parts.query):
         return False
-    return not url_has_any_extension(url, _EXTENSIONS)
+    return not _ASSET_SUFFIX.search(parts.path)
 
 
 def page_links(page: Page) -> list[str]:

@@ -21,6 +21,7 @@ from khabar_crawler.extract.text import (
     split_credit,
     squash,
 )
+from khabar_crawler.extract.xpath import xpath
 from khabar_crawler.items import Image, Link, RelatedCard, Section
 
 Element = lxml_html.HtmlElement
@@ -130,13 +131,13 @@ def _inside(el: Element, containers: list[Element]) -> bool:
 def content_root(page: Page) -> Element | None:
     """The container of the article text: a known theme container, else the element with
     the most paragraphs of its own (at least ``MIN_DENSE_PARAGRAPHS``) outside cards."""
-    for xpath in CONTENT_XPATHS:
-        found = page.root.xpath(xpath)
+    for expression in CONTENT_XPATHS:
+        found = xpath(page.root, expression)
         if found:
             node: Element = found[0]
             return node
     best: tuple[int, Element] | None = None
-    for parent in page.root.xpath("//body//*[p]"):
+    for parent in xpath(page.root, "//body//*[p]"):
         if _in_chrome(parent) or SKIP_CLASSES.search(_classes(parent)):
             continue
         count = sum(1 for child in parent if _tag(child) == "p" and node_text(child))
@@ -147,11 +148,11 @@ def content_root(page: Page) -> Element | None:
 
 def article_root(page: Page) -> Element | None:
     """The single article element of an article page (WordPress ``post-<id>`` or schema.org)."""
-    for xpath in (
+    for expression in (
         '//article[starts-with(@id, "post-")]',
         '//*[contains(@itemtype, "Article") or contains(@itemtype, "BlogPosting")]',
     ):
-        found = page.root.xpath(xpath)
+        found = xpath(page.root, expression)
         if len(found) == 1:
             node: Element = found[0]
             return node
@@ -175,33 +176,39 @@ _MISSING = object()
 
 
 def _related_root(page: Page) -> Element | None:
-    for node in page.root.xpath(RELATED_CANDIDATES):
+    for node in xpath(page.root, RELATED_CANDIDATES):
         if node.get("id") in RELATED_IDS or RELATED_CLASSES & set(_classes(node).split()):
             found: Element = node
             return found
-    for heading in page.root.xpath("//h2|//h3|//h4"):
+    for heading in xpath(page.root, "//h2|//h3|//h4"):
         if squash(heading.text_content()) in RELATED_HEADINGS:
             parent: Element | None = heading.getparent()
             return parent
     return None
 
 
+def _first(page: Page, expression: str) -> str | None:
+    """The first string an attribute or text() expression selects (as parsel's ``.get()``)."""
+    found = xpath(page.root, expression)
+    return str(found[0]) if found else None
+
+
 def canonical(page: Page) -> str | None:
-    return page.selector.xpath('//link[@rel="canonical"]/@href').get()
+    return _first(page, '//link[@rel="canonical"]/@href')
 
 
 def language(page: Page) -> str | None:
-    return page.selector.xpath("/html/@lang").get() or page.selector.xpath("/html/@xml:lang").get()
+    return _first(page, "/html/@lang") or _first(page, "/html/@xml:lang")
 
 
 def title(page: Page) -> str | None:
-    for xpath in (
+    for expression in (
         '//h1[contains(concat(" ", normalize-space(@class), " "), " entry-title ")]',
         '//*[@itemprop="headline"]',
         "//article//h1",
         "//h1",
     ):
-        for node in page.root.xpath(xpath):
+        for node in xpath(page.root, expression):
             text = node_text(node)
             if text:
                 return text
@@ -209,7 +216,7 @@ def title(page: Page) -> str | None:
 
 
 def document_title(page: Page) -> str | None:
-    text = squash(page.selector.xpath("//title/text()").get())
+    text = squash(_first(page, "//title/text()"))
     return text or None
 
 
@@ -239,13 +246,13 @@ def lede(page: Page) -> str | None:
     content = content_root(page)
     related = related_root(page)
     excluded = [e for e in (content, related) if e is not None]
-    for node in page.root.xpath("//body//*[@class]"):
+    for node in xpath(page.root, "//body//*[@class]"):
         if not LEDE_CLASSES & set(_classes(node).split()) or _inside(node, excluded) or _in_chrome(node):
             continue
         text = node_text(node)
         if text:
             return text
-    for heading in page.root.xpath("//h1"):
+    for heading in xpath(page.root, "//h1"):
         following = heading.getnext()
         if following is not None and _tag(following) == "p" and not _inside(following, excluded):
             text = node_text(following)
@@ -255,16 +262,16 @@ def lede(page: Page) -> str | None:
 
 
 def category(page: Page) -> str | None:
-    for xpath in (
+    for expression in (
         '//*[contains(@class, "entry-category") or contains(@class, "post-category")'
         ' or contains(@class, "cat-links")]//a',
         '//a[contains(concat(" ", normalize-space(@rel), " "), " category ")]',
     ):
-        for node in page.root.xpath(xpath):
+        for node in xpath(page.root, expression):
             text = node_text(node)
             if text:
                 return text
-    for node in page.root.xpath("//body//*[not(*) or self::div or self::span or self::p]"):
+    for node in xpath(page.root, "//body//*[not(*) or self::div or self::span or self::p]"):
         text = node_text(node)
         if len(text) < 80:
             match = _CATEGORY_LINE.match(text)
@@ -274,10 +281,11 @@ def category(page: Page) -> str | None:
 
 
 def tags(page: Page) -> list[str]:
-    nodes = page.root.xpath(
+    nodes = xpath(
+        page.root,
         '//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")'
         ' and not(contains(concat(" ", normalize-space(@rel), " "), " category "))]'
-        ' | //*[contains(@class, "tags-links") or contains(@class, "post-tags")]//a'
+        ' | //*[contains(@class, "tags-links") or contains(@class, "post-tags")]//a',
     )
     return [t for t in (node_text(n) for n in nodes) if t]
 
@@ -291,10 +299,11 @@ def modified(page: Page) -> str | None:
 
 
 def _date(page: Page, time_class: str, itemprop: str) -> str | None:
-    value = page.selector.xpath(
+    value = _first(
+        page,
         f'//time[contains(concat(" ", normalize-space(@class), " "), " {time_class} ")]/@datetime'
-        f' | //*[@itemprop="{itemprop}"]/@datetime | //*[@itemprop="{itemprop}"]/@content'
-    ).get()
+        f' | //*[@itemprop="{itemprop}"]/@datetime | //*[@itemprop="{itemprop}"]/@content',
+    )
     return value.strip() if value else None
 
 
@@ -309,7 +318,7 @@ def modified_text(page: Page) -> str | None:
 
 def _date_text(page: Page, classes: tuple[str, ...]) -> str | None:
     condition = " or ".join(f'contains(@class, "{c}")' for c in classes)
-    for node in page.root.xpath(f"//time[{condition}] | //*[{condition}][not(*)]"):
+    for node in xpath(page.root, f"//time[{condition}] | //*[{condition}][not(*)]"):
         text = node_text(node)
         if text and len(text) < 60:
             return text
@@ -317,25 +326,26 @@ def _date_text(page: Page, classes: tuple[str, ...]) -> str | None:
 
 
 def authors(page: Page) -> list[str]:
-    nodes = page.root.xpath(
+    nodes = xpath(
+        page.root,
         '//*[@itemprop="author"]//*[@itemprop="name"]'
         ' | //a[contains(concat(" ", normalize-space(@rel), " "), " author ")]'
         ' | //*[contains(@class, "byline")]//*[contains(@class, "author")]'
-        ' | //*[contains(concat(" ", normalize-space(@class), " "), " author-name ")]'
+        ' | //*[contains(concat(" ", normalize-space(@class), " "), " author-name ")]',
     )
     return [t for t in (node_text(n) for n in nodes) if t]
 
 
 def article_id(page: Page) -> str | None:
-    for href in page.selector.xpath('//link[@rel="shortlink"]/@href').getall():
+    for href in xpath(page.root, '//link[@rel="shortlink"]/@href'):
         match = _POST_ID.search(href.split("?", 1)[-1]) if "?" in href else None
         if match:
             return match.group(1)
-    for node in page.root.xpath("//article[@id]"):
+    for node in xpath(page.root, "//article[@id]"):
         match = _POST_ELEMENT_ID.match(node.get("id", ""))
         if match:
             return match.group(1)
-    body_class = page.selector.xpath("//body/@class").get() or ""
+    body_class = _first(page, "//body/@class") or ""
     match = _POST_CLASS.search(body_class)
     return match.group(1) if match else None
 
@@ -365,7 +375,7 @@ def _has_block_children(el: Element) -> bool:
 def _is_see_also(el: Element) -> bool:
     if _tag(el) not in {"p", "div", "section", "aside", "blockquote", "ul", "li", "span"}:
         return False
-    if not el.xpath(".//a[@href]"):
+    if not xpath(el, ".//a[@href]"):
         return False
     if SEE_ALSO_CLASSES.search(_classes(el)):
         return True
@@ -374,7 +384,7 @@ def _is_see_also(el: Element) -> bool:
 
 def _see_also_links(page: Page, el: Element) -> list[Link]:
     links: list[Link] = []
-    for anchor in el.xpath(".//a[@href]"):
+    for anchor in xpath(el, ".//a[@href]"):
         url = page.site_url(anchor.get("href"))
         title = node_text(anchor) or SEE_ALSO_PREFIX.sub("", node_text(el)).strip()
         if url and title:
@@ -423,7 +433,7 @@ def _image_url(page: Page, src: str) -> str | None:
 def _caption(figcaption: Element | None) -> tuple[str | None, str | None]:
     if figcaption is None:
         return None, None
-    credit_nodes = figcaption.xpath('.//*[contains(@class, "credit") or contains(@class, "copyright")]')
+    credit_nodes = xpath(figcaption, './/*[contains(@class, "credit") or contains(@class, "copyright")]')
     if credit_nodes:
         credit = node_text(credit_nodes[0]).strip("[]() ")
         full = node_text(figcaption)
@@ -542,13 +552,14 @@ def related(page: Page) -> list[RelatedCard]:
         return []
     cards: list[RelatedCard] = []
     seen: set[str] = set()
-    for heading in root.xpath(
+    for heading in xpath(
+        root,
         ".//h2[.//a[@href] or ancestor::a[@href]] | .//h3[.//a[@href] or ancestor::a[@href]]"
-        " | .//h4[.//a[@href] or ancestor::a[@href]] | .//h5[.//a[@href] or ancestor::a[@href]]"
+        " | .//h4[.//a[@href] or ancestor::a[@href]] | .//h5[.//a[@href] or ancestor::a[@href]]",
     ):
-        inner = heading.xpath(".//a[@href]")
+        inner = xpath(heading, ".//a[@href]")
         # a link in the heading, or a card that is one big link around the heading
-        anchor = inner[0] if inner else heading.xpath("ancestor::a[@href][1]")[0]
+        anchor = inner[0] if inner else xpath(heading, "ancestor::a[@href][1]")[0]
         url = page.site_url(anchor.get("href"))
         title = node_text(inner[0]) if inner else node_text(heading)
         title = title or node_text(heading)
@@ -557,13 +568,13 @@ def related(page: Page) -> list[RelatedCard]:
         seen.add(url)
         card = heading.getparent()
         summary = None
-        for p in card.xpath(".//p"):
+        for p in xpath(card, ".//p"):
             text = node_text(p)
             if text and not PLACEHOLDER.match(text):
                 summary = text
                 break
-        category_nodes = card.xpath(
-            './/*[contains(@class, "categ") or contains(@class, "cat-") or contains(@class, "section")]'
+        category_nodes = xpath(
+            card, './/*[contains(@class, "categ") or contains(@class, "cat-") or contains(@class, "section")]'
         )
         category_text = node_text(category_nodes[0]) if category_nodes else None
         cards.append({"title": title, "url": url, "summary": summary, "category": category_text or None})

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from parsel import Selector
 
+from khabar_crawler.extract.xpath import xpath
+
 
 def parse_metas(selector: Selector) -> dict[str, list[str]]:
     """``{key: [content, ...]}`` keyed by lower-cased ``property``, ``name`` or ``itemprop``
     of the ``<meta>`` tags in ``<head>``, in document order."""
     metas: dict[str, list[str]] = {}
-    for node in selector.xpath("//head//meta[@content]"):
-        key = node.attrib.get("property") or node.attrib.get("name")
-        content = (node.attrib.get("content") or "").strip()
+    for node in xpath(selector.root, "//head//meta[@content]"):
+        key = node.get("property") or node.get("name")
+        content = (node.get("content") or "").strip()
         if key and content:
             metas.setdefault(key.strip().lower(), []).append(content)
     return metas
