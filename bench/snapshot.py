@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,19 @@ from bench.synthetic import Corpus, SyntheticArticle
 from fixtures.generate import HTML, Snapshot, article_page, listing_page, load_site, robots_txt, urlset
 
 LISTING_SIZE = 50
+#: bump when the pages change, so that saved snapshots are rebuilt
+GENERATOR_VERSION = "2"
 
 
-def article_source(article: SyntheticArticle, corpus: Corpus) -> dict[str, Any]:
-    """The generator's article record (the shape of fixtures/source/articles/*.json)."""
+def article_source(article: SyntheticArticle, corpus: Corpus, count: int) -> dict[str, Any]:
+    """The generator's article record (the shape of fixtures/source/articles/*.json); its
+    see-also and related links point to other articles of the ``count`` in the snapshot."""
     rng = random.Random(corpus.seed * 7 + article.number)
     blocks: list[dict[str, Any]] = []
     for index, (heading, paragraph) in enumerate(zip(article.headings, article.paragraphs, strict=True)):
         blocks.append({"type": "h2", "text": heading})
         if index and rng.random() < 0.4:
-            other = rng.randrange(100000)
+            other = rng.randrange(count)
             blocks.append(
                 {
                     "type": "see_also",
@@ -55,7 +59,7 @@ def article_source(article: SyntheticArticle, corpus: Corpus) -> dict[str, Any]:
         }
     related = []
     for _ in range(4):
-        other = rng.randrange(100000)
+        other = rng.randrange(count)
         related.append(
             {
                 "alt": corpus._sentence(rng, 6, 10),
@@ -84,8 +88,11 @@ def article_source(article: SyntheticArticle, corpus: Corpus) -> dict[str, Any]:
 
 def build(count: int, out: Path, seed: int = 2024) -> Path:
     """Write a snapshot of ``count`` articles to ``out`` (kept if already complete)."""
-    if (out / "manifest.json").exists():
+    stamp = out / "generator-version"
+    if (out / "manifest.json").exists() and stamp.exists() and stamp.read_text() == GENERATOR_VERSION:
         return out
+    if out.exists():
+        shutil.rmtree(out)
     site = load_site()
     corpus = Corpus(seed)
     snap = Snapshot(site["origin"])
@@ -93,7 +100,7 @@ def build(count: int, out: Path, seed: int = 2024) -> Path:
     urls = []
     (out / "pages").mkdir(parents=True, exist_ok=True)
     for article in corpus.articles(count):
-        record = article_source(article, corpus)
+        record = article_source(article, corpus, count)
         charset = "windows-1256" if article.number % 10 == 9 else "utf-8"
         name = f"a{article.number}.html"
         (out / "pages" / name).write_bytes(article_page(record, site, charset=charset))
@@ -146,6 +153,7 @@ def build(count: int, out: Path, seed: int = 2024) -> Path:
     for name, body in snap.pages.items():
         (out / "pages" / name).write_bytes(body)
     (out / "manifest.json").write_text(json.dumps(snap.manifest, ensure_ascii=False), "utf-8")
+    stamp.write_text(GENERATOR_VERSION)
     return out
 
 

@@ -46,6 +46,11 @@ class RecoveringDupeFilter(RFPDupeFilter):
             marker.write_text(str(os.getpid()))
         super().__init__(path, debug, fingerprinter=fingerprinter)
 
+    def has_seen(self, fingerprint: bytes) -> bool:
+        """Whether a request with this fingerprint was seen, without recording it (lets the
+        spider skip building requests the filter would drop)."""
+        return fingerprint in self._fingerprints
+
     def close(self, reason: str) -> None:
         super().close(reason)
         if self.job_path is not None:

@@ -19,8 +19,12 @@ class CanonicalRequestFingerprinter:
     def fingerprint(self, request: Request) -> bytes:
         cached = self._cache.get(request)
         if cached is None:
-            digest = hashlib.sha1(f"{request.method} {canonicalize_url(request.url)} ".encode())
-            digest.update(request.body or b"")
-            cached = digest.digest()
-            self._cache[request] = cached
+            cached = self._cache[request] = url_fingerprint(request.url, request.method, request.body)
         return cached
+
+
+def url_fingerprint(url: str, method: str = "GET", body: bytes = b"") -> bytes:
+    """The fingerprint of a request for ``url``, without building the request."""
+    digest = hashlib.sha1(f"{method} {canonicalize_url(url)} ".encode())
+    digest.update(body)
+    return digest.digest()

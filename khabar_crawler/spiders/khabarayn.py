@@ -13,17 +13,18 @@ URL (see :func:`khabar_crawler.extract.is_article_page`).
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sized
 from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
 from sqlalchemy import func, select
+from twisted.internet.task import deferLater
 
 from khabar_crawler.db import get_database
 from khabar_crawler.db.models import Article, PageState
@@ -33,6 +34,7 @@ from khabar_crawler.extract.article import build_item, is_article_page
 from khabar_crawler.extract.challenge import page_problem
 from khabar_crawler.extract.dates import iso_datetime
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
+from khabar_crawler.fingerprint import url_fingerprint
 from khabar_crawler.items import ArticleItem
 from khabar_crawler.revisit import RevisitPolicy
 from khabar_crawler.signals import page_rejected
@@ -41,10 +43,13 @@ from khabar_crawler.snapshot import Snapshot
 
 logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"
-#: how many recently followed links a spider remembers (see _recently_followed)
-RECENT_LINKS = 10_000
 #: fields whose share among extracted items the coverage alarms watch
 COVERAGE_FIELDS = ("title", "body", "published_at", "category", "summary", "article_id")
+#: start() tops the scheduler up to this many requests per CONCURRENT_REQUESTS slot
+FRONTIER_LOW_FACTOR = 4
+FRONTIER_POLL_SECONDS = 0.005
+#: stored articles read per query when listing the revisits that are due
+REVISIT_PAGE = 1000
 
 
 class KhabaraynSpider(scrapy.Spider):
@@ -53,8 +58,6 @@ class KhabaraynSpider(scrapy.Spider):
     allowed_domains: list[str]
     #: the spider arguments of this run (recorded in crawl_runs)
     arguments: dict[str, str]
-    #: links followed lately, most recent last (see _recently_followed)
-    recent_links: OrderedDict[str, None]
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> KhabaraynSpider:
@@ -76,7 +79,6 @@ class KhabaraynSpider(scrapy.Spider):
         configure_redis(settings)
         spider: KhabaraynSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.arguments = arguments
-        spider.recent_links = OrderedDict()
         spider.site = Site.from_settings(settings)
         spider.allowed_domains = spider.site.domains
         return spider
@@ -88,15 +90,42 @@ class KhabaraynSpider(scrapy.Spider):
         return scrapy.Request(self.site.to_fetch_url(url), callback=callback, meta=meta or None)
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        """Discovery first (robots, sitemaps, feed, home page); then, as the frontier drains,
+        the saved pages of a replay that discovery did not reach and the stored articles due
+        for a revisit. Those come lazily, a few at a time, so that neither is held in memory
+        as queued requests, and pages already requested are skipped without a request."""
         origin = self.site.origin
         yield self.follow_site(f"{origin}/robots.txt", self.parse_robots)
         yield self.follow_site(f"{origin}/", self.parse_page)
         yield self.follow_site(f"{origin}/feed/", self.parse_feed)
         for url in self._snapshot_pages():
-            yield self.follow_site(url, self.parse_page)
+            await self._frontier_low()
+            if self._requested(url):
+                self._stat("replay/seeds_seen")
+            else:
+                self._stat("replay/seeds")
+                yield self.follow_site(url, self.parse_page)
         for url in self._due_revisits():
+            await self._frontier_low()
             self._stat("incremental/revisits")
             yield self.follow_site(url, self.parse_page, khabar_revisit=True)
+
+    async def _frontier_low(self) -> None:
+        """Wait while the scheduler holds enough requests to keep the downloader busy."""
+        from twisted.internet import reactor  # the installed one, not imported at module level
+
+        engine = self.crawler.engine
+        scheduler = engine.scheduler if engine is not None else None
+        if not isinstance(scheduler, Sized):
+            return
+        low = FRONTIER_LOW_FACTOR * self.crawler.settings.getint("CONCURRENT_REQUESTS")
+        while len(scheduler) >= low:
+            await maybe_deferred_to_future(deferLater(reactor, FRONTIER_POLL_SECONDS, lambda: None))
+
+    def _requested(self, url: str) -> bool:
+        """Whether the duplicate filter has seen a request for this canonical site URL."""
+        seen = self._seen_check()
+        return seen is not None and seen(url_fingerprint(self.site.to_fetch_url(url)))
 
     def _snapshot_pages(self) -> Iterator[str]:
         """In replay, every saved HTML page is read, linked from the site's pages or not: a
@@ -119,15 +148,28 @@ class KhabaraynSpider(scrapy.Spider):
         policy = RevisitPolicy.from_setting(settings.get("KHABAR_REVISIT_INTERVALS"))
         now = datetime.now(UTC)
         query = (
-            select(Article.canonical_url, Article.published_at, Article.last_seen_at, PageState.fetched_at)
+            select(
+                Article.id,
+                Article.canonical_url,
+                Article.published_at,
+                Article.last_seen_at,
+                PageState.fetched_at,
+            )
             .outerjoin(PageState, PageState.url == Article.canonical_url)
             .where(func.coalesce(PageState.fetched_at, Article.last_seen_at) < policy.due_before(now))
-            .execution_options(yield_per=1000)
+            .order_by(Article.id)
+            .limit(REVISIT_PAGE)
         )
-        with get_database(self.crawler).sessions() as session:
-            for url, published, last_seen, fetched in session.execute(query):
+        database, after = get_database(self.crawler), 0
+        while True:  # pages of the query (keyset): no cursor held open across the crawl
+            with database.sessions() as session:
+                rows = session.execute(query.where(Article.id > after)).all()
+            for pk, url, published, last_seen, fetched in rows:
+                after = pk
                 if policy.is_due(published, fetched or last_seen, now):
                     yield url
+            if len(rows) < REVISIT_PAGE:
+                return
 
     def _stat(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
@@ -229,20 +271,23 @@ class KhabaraynSpider(scrapy.Spider):
             item.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
             self._count_coverage(item)
             yield item
+        seen = self._seen_check()
+        skipped = 0
         for url in page_links(page):
-            if self._recently_followed(url):
+            fetch_url = self.site.to_fetch_url(url)
+            if seen is not None and seen(url_fingerprint(fetch_url)):
+                skipped += 1
                 continue
-            yield self.follow_site(url, self.parse_page)
+            yield scrapy.Request(fetch_url, callback=self.parse_page)
+        if skipped:
+            self._stat("discovery/links_seen", skipped)
 
-    def _recently_followed(self, url: str) -> bool:
-        """Navigation, footer and card links repeat on every page: skip building requests that
-        the duplicate filter would drop anyway (a bounded memory of recent links; the
-        duplicate filter stays the authority)."""
-        recent = self.recent_links
-        if url in recent:
-            recent.move_to_end(url)
-            return True
-        recent[url] = None
-        if len(recent) > RECENT_LINKS:
-            recent.popitem(last=False)
-        return False
+    def _seen_check(self) -> Callable[[bytes], bool] | None:
+        """The duplicate filter's membership test, when it has one: navigation, footer and card
+        links repeat on every page, and building a request only for the filter to drop it
+        costs more than the page's extraction. The filter stays the authority; nothing is
+        remembered here."""
+        engine = self.crawler.engine
+        dupefilter = getattr(engine.scheduler, "df", None) if engine is not None else None
+        has_seen = getattr(dupefilter, "has_seen", None)
+        return has_seen if callable(has_seen) else None
