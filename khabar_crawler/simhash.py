@@ -39,13 +39,18 @@ def simhash(words: list[str], shingle: int = 3) -> int:
             planes[k], carry = planes[k] ^ carry, planes[k] & carry
         if carry:
             planes.append(carry)
-    half = len(tokens)
-    result = 0
-    for bit in range(BITS):
-        ones = sum(((plane >> bit) & 1) << k for k, plane in enumerate(planes))
-        if 2 * ones > half:
-            result |= 1 << bit
-    return result
+    # bit i is set where count_i > len(tokens) // 2: a bit-sliced comparison with a constant,
+    # from the most significant plane down (gt: already greater; eq: equal so far)
+    threshold = len(tokens) // 2
+    gt, eq = 0, _MASK
+    for k in reversed(range(max(len(planes), threshold.bit_length()))):
+        plane = planes[k] if k < len(planes) else 0
+        if threshold >> k & 1:
+            eq &= plane
+        else:
+            gt |= eq & plane
+            eq &= ~plane & _MASK
+    return gt
 
 
 def similarity(a: int, b: int) -> float:

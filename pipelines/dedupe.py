@@ -26,7 +26,7 @@ from typing import Any
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from khabar_crawler.db import Database, get_database
 from khabar_crawler.db.models import Article
@@ -47,6 +47,29 @@ def content_hash(item: ArticleItem) -> str:
 
 def content_simhash(item: ArticleItem) -> int:
     return simhash(words(item.body_search or search_form(item.body)))
+
+
+#: the statements of every lookup, built once (parameters bound per item)
+_LOOKUP = (
+    select(Article.canonical_url, Article.article_id, Article.content_hash)
+    .where(
+        or_(
+            Article.canonical_url == bindparam("url"),
+            Article.content_hash == bindparam("digest"),
+            Article.article_id == bindparam("article_id"),  # = NULL matches nothing
+        )
+    )
+    .order_by(Article.id)
+    .limit(20)
+)
+_SAME_BAND = select(Article.canonical_url, Article.simhash).where(
+    or_(
+        Article.simhash_band0 == bindparam("b0"),
+        Article.simhash_band1 == bindparam("b1"),
+        Article.simhash_band2 == bindparam("b2"),
+        Article.simhash_band3 == bindparam("b3"),
+    )
+)
 
 
 class DedupePipeline:
@@ -108,15 +131,10 @@ class DedupePipeline:
         """One query: is the article stored (by URL or id), and which stored article has the
         same content (its canonical URL)?"""
         assert self.database is not None
-        condition = or_(Article.canonical_url == url, Article.content_hash == digest)
-        if article_id:
-            condition = or_(condition, Article.article_id == article_id)
         known, same_content = False, None
         with self.database.engine.connect() as connection:
-            query = select(Article.canonical_url, Article.article_id, Article.content_hash).where(condition)
-            for stored_url, stored_id, stored_hash in connection.execute(
-                query.order_by(Article.id).limit(20)
-            ):
+            rows = connection.execute(_LOOKUP, {"url": url, "digest": digest, "article_id": article_id})
+            for stored_url, stored_id, stored_hash in rows:
                 if stored_url == url or (article_id and stored_id == article_id):
                     known = True
                 elif stored_hash == digest and same_content is None:
@@ -131,16 +149,7 @@ class DedupePipeline:
                 candidates[other_url] = other
         b0, b1, b2, b3 = bands(value)
         with self.database.engine.connect() as connection:
-            rows = connection.execute(
-                select(Article.canonical_url, Article.simhash).where(
-                    or_(
-                        Article.simhash_band0 == b0,
-                        Article.simhash_band1 == b1,
-                        Article.simhash_band2 == b2,
-                        Article.simhash_band3 == b3,
-                    )
-                )
-            )
+            rows = connection.execute(_SAME_BAND, {"b0": b0, "b1": b1, "b2": b2, "b3": b3})
             for other_url, other in rows:
                 candidates.setdefault(other_url, to_unsigned(other))
         found: list[NearDuplicateRef] = []

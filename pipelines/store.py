@@ -24,12 +24,12 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Table, insert, or_, select
 from sqlalchemy.orm import Session
 
 from khabar_crawler.db import Database, get_database
@@ -106,6 +106,9 @@ class StorePipeline:
         self.run_id: int | None = None
         self._items: list[ArticleItem] = []
         self._tags: dict[str, Tag] = {}
+        self._articles_by_url: dict[str, Article] = {}
+        self._articles_by_id: dict[str, Article] = {}
+        self._url_rows: dict[str, ArticleUrl] = {}
         self._rejections: list[Rejection] = []
         self._last_flush = time.monotonic()
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
@@ -223,8 +226,11 @@ class StorePipeline:
         try:
             with self.database.sessions.begin() as session, session.no_autoflush:
                 # one flush at commit: inserts of the whole batch go out together
-                self._tags = self._load_tags(session, items)
-                outcomes = [self._store(session, item) for item in items]
+                inserted = self._insert_new(session, items)
+                rest = [item for item in items if id(item) not in inserted]
+                self._preload(session, rest)
+                stored = {id(item): self._store(session, item) for item in rest}
+                outcomes = [stored.get(id(item), "new") for item in items]
                 for rejection in rejections:
                     self._add_rejection(session, rejection)
         except Exception:
@@ -244,7 +250,7 @@ class StorePipeline:
         for item in items:
             try:
                 with self.database.sessions.begin() as session:
-                    self._tags = self._load_tags(session, [item])
+                    self._preload(session, [item])
                     outcomes.append(self._store(session, item))
             except Exception as exc:
                 logger.error("Could not store %s: %s: %s", item.canonical_url, type(exc).__name__, exc)
@@ -273,22 +279,25 @@ class StorePipeline:
     def _store(self, session: Session, item: ArticleItem) -> str:
         now = _now()
         if item.alias_of:
-            session.flush()  # the article it duplicates may be earlier in this batch
-            target = session.scalar(select(Article).where(Article.canonical_url == item.alias_of))
+            target = self._articles_by_url.get(item.alias_of) or session.scalar(
+                select(Article).where(Article.canonical_url == item.alias_of)
+            )
             if target is not None:
                 target.last_seen_at = now
                 self._add_urls(
                     session, target, [(item.canonical_url, "duplicate"), *self._seen_urls(item)], now
                 )
                 return "alias"
-        condition = Article.canonical_url == item.canonical_url
-        if item.article_id:
-            condition = or_(condition, Article.article_id == item.article_id)
-        article = session.scalar(select(Article).where(condition).limit(1))
+        article = self._articles_by_url.get(item.canonical_url) or (
+            self._articles_by_id.get(item.article_id) if item.article_id else None
+        )
         if article is None:
             article = Article(first_seen_at=now, first_run_id=self.run_id, version=0)
             self._apply(session, article, item, now)
             session.add(article)
+            self._articles_by_url[item.canonical_url] = article
+            if item.article_id:
+                self._articles_by_id[item.article_id] = article
             self._add_urls(session, article, [(item.canonical_url, "canonical"), *self._seen_urls(item)], now)
             self._flag_near_duplicates(session, article, item, now)
             return "new"
@@ -301,54 +310,182 @@ class StorePipeline:
         self._apply(session, article, item, now)
         return "updated"
 
+    def _insert_new(self, session: Session, items: list[ArticleItem]) -> set[int]:
+        """New articles of the batch (no stored article by URL or id, first in the batch, not
+        an alias, no near duplicate to flag) inserted with one multi-row statement per table,
+        without building ORM objects; returns the ``id()`` of the items written. The rest of
+        the batch goes through :meth:`_store` afterwards and sees these rows."""
+        self._preload(session, items)
+        now = _now()
+        chosen: list[ArticleItem] = []
+        urls: set[str] = set()
+        ids: set[str] = set()
+        for item in items:
+            article_id = item.article_id
+            if (
+                item.alias_of
+                or item.near_duplicates
+                or item.canonical_url in self._articles_by_url
+                or item.canonical_url in urls
+                or (article_id and (article_id in self._articles_by_id or article_id in ids))
+            ):
+                continue
+            chosen.append(item)
+            urls.add(item.canonical_url)
+            if article_id:
+                ids.add(article_id)
+        if not chosen:
+            return set()
+        rows = [
+            {
+                **self._article_values(item, now),
+                "version": 1,
+                "first_seen_at": now,
+                "first_run_id": self.run_id,
+            }
+            for item in chosen
+        ]
+        table = cast(Table, Article.__table__)
+        pks = session.execute(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        ).scalars()
+        tags = {name: self._tag(session, name) for item in chosen for name in item.tags}
+        if any(tag.id is None for tag in tags.values()):
+            session.flush()  # ids of the batch's new tags
+        versions, article_tags, images, links, url_rows = [], [], [], [], []
+        for item, pk, row in zip(chosen, pks, rows, strict=True):
+            versions.append(self._version_values(item, row, now) | {"article_pk": pk, "version": 1})
+            article_tags += [
+                {"article_pk": pk, "tag_id": tags[name].id, "position": i} for i, name in enumerate(item.tags)
+            ]
+            images += [{"article_pk": pk, **image} for image in self._image_values(item)]
+            links += [{"article_pk": pk, **link} for link in self._link_values(item)]
+            for url, kind in [(item.canonical_url, "canonical"), *self._seen_urls(item)]:
+                known = self._url_rows.get(url)
+                if known is not None:
+                    known.last_seen_at = now
+                elif url not in urls or kind == "canonical":
+                    urls.add(url)
+                    url_rows.append(
+                        {
+                            "article_pk": pk,
+                            "url": url,
+                            "kind": kind,
+                            "first_seen_at": now,
+                            "last_seen_at": now,
+                        }
+                    )
+        for model, values in (
+            (ArticleVersion, versions),
+            (ArticleTag, article_tags),
+            (ArticleImage, images),
+            (ArticleLink, links),
+            (ArticleUrl, url_rows),
+        ):
+            if values:
+                session.execute(insert(cast(Table, model.__table__)), values)
+        return {id(item) for item in chosen}
+
     def _seen_urls(self, item: ArticleItem) -> list[tuple[str, str]]:
         urls = [(self.site.on_origin(u), "redirect") for u in item.redirect_urls]
         if item.fetched_url:
             urls.append((self.site.on_origin(item.fetched_url), "fetched"))
         return urls
 
+    def _article_values(self, item: ArticleItem, now: datetime) -> dict[str, Any]:
+        """The ``articles`` columns an item sets (all but version and first-seen ones)."""
+        assert item.content_hash is not None and item.simhash is not None
+        b0, b1, b2, b3 = bands(item.simhash)
+        return {
+            "canonical_url": item.canonical_url,
+            "article_id": item.article_id,
+            "title": item.title or "",
+            "summary": item.summary,
+            "body": item.body,
+            "title_search": item.title_search or search_form(item.title),
+            "summary_search": item.summary_search or search_form(item.summary),
+            "body_search": item.body_search or search_form(item.body),
+            "search_profile": item.search_profile or SEARCH_PROFILE,
+            "category": item.category,
+            "language": item.language,
+            "authors": list(item.authors),
+            "sections": [dict(s) for s in item.sections],
+            "published_at": parse_datetime(item.published_at) if item.published_at else None,
+            "modified_at": parse_datetime(item.modified_at) if item.modified_at else None,
+            "published_raw": (item.published_at_raw or "")[:100] or None,
+            "modified_raw": (item.modified_at_raw or "")[:100] or None,
+            "content_hash": item.content_hash,
+            "simhash": to_signed(item.simhash),
+            "simhash_band0": b0,
+            "simhash_band1": b1,
+            "simhash_band2": b2,
+            "simhash_band3": b3,
+            "last_seen_at": now,
+            "updated_at": now,
+            "last_run_id": self.run_id,
+        }
+
+    def _version_values(self, item: ArticleItem, article: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """An ``article_versions`` row (without article and number) for the article's values."""
+        return {
+            "content_hash": article["content_hash"],
+            "title": article["title"],
+            "summary": article["summary"],
+            "body": article["body"],
+            "sections": article["sections"],
+            "modified_at": article["modified_at"],
+            "fetched_at": parse_datetime(item.fetched_at) if item.fetched_at else None,
+            "run_id": self.run_id,
+            "recorded_at": now,
+        }
+
+    @staticmethod
+    def _image_values(item: ArticleItem) -> list[dict[str, Any]]:
+        return [
+            {
+                "position": i,
+                "url": img["url"],
+                "alt": img["alt"],
+                "caption": img["caption"],
+                "credit": img["credit"],
+            }
+            for i, img in enumerate(item.images)
+        ]
+
+    @staticmethod
+    def _link_values(item: ArticleItem) -> list[dict[str, Any]]:
+        links: list[dict[str, Any]] = [
+            {
+                "kind": "see_also",
+                "position": i,
+                "url": link["url"],
+                "title": link["title"],
+                "summary": None,
+                "category": None,
+            }
+            for i, link in enumerate(item.see_also)
+        ]
+        links += [
+            {
+                "kind": "related",
+                "position": i,
+                "url": card["url"],
+                "title": card["title"],
+                "summary": card["summary"],
+                "category": card["category"],
+            }
+            for i, card in enumerate(item.related)
+        ]
+        return links
+
     def _apply(self, session: Session, article: Article, item: ArticleItem, now: datetime) -> None:
         """Set the article's content from the item and append a version."""
-        assert item.content_hash is not None and item.simhash is not None
-        article.canonical_url = item.canonical_url
-        article.article_id = item.article_id
-        article.title = item.title or ""
-        article.summary = item.summary
-        article.body = item.body
-        article.title_search = item.title_search or search_form(item.title)
-        article.summary_search = item.summary_search or search_form(item.summary)
-        article.body_search = item.body_search or search_form(item.body)
-        article.search_profile = item.search_profile or SEARCH_PROFILE
-        article.category = item.category
-        article.language = item.language
-        article.authors = list(item.authors)
-        article.sections = [dict(s) for s in item.sections]
-        article.published_at = parse_datetime(item.published_at) if item.published_at else None
-        article.modified_at = parse_datetime(item.modified_at) if item.modified_at else None
-        article.published_raw = (item.published_at_raw or "")[:100] or None
-        article.modified_raw = (item.modified_at_raw or "")[:100] or None
-        article.content_hash = item.content_hash
-        article.simhash = to_signed(item.simhash)
-        (article.simhash_band0, article.simhash_band1, article.simhash_band2, article.simhash_band3) = bands(
-            item.simhash
-        )
-        article.last_seen_at = now
-        article.updated_at = now
-        article.last_run_id = self.run_id
+        values = self._article_values(item, now)
+        for column, value in values.items():
+            setattr(article, column, value)
         article.version = (article.version or 0) + 1
         article.versions.append(
-            ArticleVersion(
-                version=article.version,
-                content_hash=item.content_hash,
-                title=article.title,
-                summary=item.summary,
-                body=item.body,
-                sections=article.sections,
-                modified_at=article.modified_at,
-                fetched_at=parse_datetime(item.fetched_at) if item.fetched_at else None,
-                run_id=self.run_id,
-                recorded_at=now,
-            )
+            ArticleVersion(version=article.version, **self._version_values(item, values, now))
         )
         if article.id is not None:
             # delete the old children first: their (article, position) keys are reused
@@ -359,32 +496,29 @@ class StorePipeline:
         article.tags = [
             ArticleTag(tag=self._tag(session, name), position=i) for i, name in enumerate(item.tags)
         ]
-        article.images = [
-            ArticleImage(
-                position=i, url=img["url"], alt=img["alt"], caption=img["caption"], credit=img["credit"]
-            )
-            for i, img in enumerate(item.images)
-        ]
-        links = [
-            ArticleLink(kind="see_also", position=i, url=link["url"], title=link["title"])
-            for i, link in enumerate(item.see_also)
-        ]
-        links += [
-            ArticleLink(
-                kind="related",
-                position=i,
-                url=card["url"],
-                title=card["title"],
-                summary=card["summary"],
-                category=card["category"],
-            )
-            for i, card in enumerate(item.related)
-        ]
-        article.links = links
+        article.images = [ArticleImage(**image) for image in self._image_values(item)]
+        article.links = [ArticleLink(**link) for link in self._link_values(item)]
 
-    def _load_tags(self, session: Session, items: list[ArticleItem]) -> dict[str, Tag]:
+    def _preload(self, session: Session, items: list[ArticleItem]) -> None:
+        """What the batch's items will look up, in one query each: their stored articles (by
+        canonical URL or article id, or the article an alias points to), the URL rows they
+        touch and their tags. Rows added by the batch join these maps as they are made."""
+        urls = {item.canonical_url for item in items} | {item.alias_of for item in items if item.alias_of}
+        ids = {item.article_id for item in items if item.article_id}
+        condition: ColumnElement[bool] = Article.canonical_url.in_(urls)
+        if ids:
+            condition = or_(condition, Article.article_id.in_(ids))
+        self._articles_by_url, self._articles_by_id = {}, {}
+        for article in session.scalars(select(Article).where(condition)):
+            self._articles_by_url[article.canonical_url] = article
+            if article.article_id:
+                self._articles_by_id.setdefault(article.article_id, article)
+        wanted = {url for item in items for url, _ in [(item.canonical_url, ""), *self._seen_urls(item)]}
+        self._url_rows = {
+            row.url: row for row in session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(wanted)))
+        }
         names = {name for item in items for name in item.tags}
-        return (
+        self._tags = (
             {tag.name: tag for tag in session.scalars(select(Tag).where(Tag.name.in_(names)))}
             if names
             else {}
@@ -403,17 +537,14 @@ class StorePipeline:
         wanted: dict[str, str] = {}
         for url, kind in urls:
             wanted.setdefault(url, kind)
-        known = {
-            row.url: row for row in session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(wanted)))
-        }
         for url, kind in wanted.items():
-            row = known.get(url)
+            row = self._url_rows.get(url)
             if row is not None:
                 row.last_seen_at = now
             else:
-                session.add(
-                    ArticleUrl(article=article, url=url, kind=kind, first_seen_at=now, last_seen_at=now)
-                )
+                row = ArticleUrl(article=article, url=url, kind=kind, first_seen_at=now, last_seen_at=now)
+                session.add(row)
+                self._url_rows[url] = row
 
     def _flag_near_duplicates(
         self, session: Session, article: Article, item: ArticleItem, now: datetime

@@ -68,6 +68,24 @@ def test_replay_fills_the_database(tmp_path: Path, db_url: str) -> None:
     assert stored == [(aid, golden(aid)["title"]) for aid in ("41872", "52306")]
 
 
+def test_a_replay_is_written_in_whole_batches(tmp_path: Path, db_url: str) -> None:
+    stats = replay(tmp_path / "first", db_url)
+    assert (stats.get("khabar/store/batch_errors", 0), stats["khabar/store/new"]) == (0, 2)
+
+
+def test_stored_links_hold_every_field_of_the_item(tmp_path: Path, db_url: str) -> None:
+    replay(tmp_path / "first", db_url)
+    stored = content(db_url)["links"]
+    expected = [
+        ("see_also", i, link["url"], link["title"], None, None)
+        for i, link in enumerate(golden("41872")["see_also"])
+    ] + [
+        ("related", i, card["url"], card["title"], card["summary"], card["category"])
+        for i, card in enumerate(golden("41872")["related"])
+    ]
+    assert [row[1:] for row in stored if row[0] == golden("41872")["url"]] == sorted(expected)
+
+
 def test_second_replay_changes_nothing(tmp_path: Path, db_url: str) -> None:
     replay(tmp_path / "first", db_url)
     before, facts = table_counts(db_url), content(db_url)

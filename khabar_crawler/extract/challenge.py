@@ -38,8 +38,8 @@ def page_problem(html: str, root: lxml_html.HtmlElement | None = None) -> str | 
             root = lxml_html.document_fromstring(html or "<html></html>")
         except (ValueError, etree.ParserError):
             return "empty_shell"
+    if xpath(root, "//h1 | //article"):
+        return None
     body = root.find("body")
     text = node_text(body) if body is not None else ""
-    if len(text) < EMPTY_SHELL_CHARS and not xpath(root, "//h1 | //article"):
-        return "empty_shell"
-    return None
+    return "empty_shell" if len(text) < EMPTY_SHELL_CHARS else None

@@ -14,6 +14,7 @@ from lxml import etree
 from scrapy.linkextractors import IGNORED_EXTENSIONS
 
 from khabar_crawler.extract.page import Page
+from khabar_crawler.extract.xpath import xpath
 
 #: On-site paths that never lead to articles or listings.
 DENY_PATHS = re.compile(
@@ -99,10 +100,11 @@ def is_crawlable(url: str) -> bool:
 def page_links(page: Page) -> list[str]:
     """Canonical on-site URLs linked from an HTML page (articles, listings, pagination),
     in document order, without duplicates; ``rel=next`` included."""
-    hrefs = page.selector.xpath(
+    hrefs = xpath(
+        page.root,
         '//body//a[not(contains(concat(" ", normalize-space(@rel), " "), " nofollow "))]/@href'
-        ' | //head/link[@rel="next"]/@href'
-    ).getall()
+        ' | //head/link[@rel="next"]/@href',
+    )
     links: list[str] = []
     seen: set[str] = set()
     for href in hrefs:
