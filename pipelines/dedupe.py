@@ -13,14 +13,14 @@ For each item, in order:
    ``KHABAR_NEAR_DUPLICATE_SIMILARITY`` are listed in ``near_duplicates`` and flagged by the
    store, never merged (``khabar/dedupe/near_duplicate``).
 
-State across runs lives in the database; within a run, hashes of the items seen so far (a few
-dozen bytes an item, like Scrapy's duplicate filter) cover what the store has not flushed yet.
+State lives in the database. The items that passed here but that the store has not written
+yet (at most a batch) are remembered until the store's ``batch_stored`` signal: memory does not
+grow with the crawl.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from typing import Any
 
 from scrapy import Spider
@@ -31,6 +31,7 @@ from sqlalchemy import bindparam, or_, select
 from khabar_crawler.db import Database, get_database
 from khabar_crawler.db.models import Article
 from khabar_crawler.items import ArticleItem, NearDuplicateRef
+from khabar_crawler.signals import batch_stored
 from khabar_crawler.simhash import bands, simhash, similarity, to_unsigned
 from khabar_crawler.textnorm import search_form, words
 
@@ -77,10 +78,12 @@ class DedupePipeline:
         self.crawler = crawler
         self.threshold = threshold
         self.database: Database | None = None
+        # items not yet written by the store: URL -> hash, id -> hash, hash -> URL, URL -> SimHash
         self._urls: dict[str, str] = {}
         self._ids: dict[str, str] = {}
         self._hashes: dict[str, str] = {}
-        self._bands: list[defaultdict[int, list[tuple[int, str]]]] = [defaultdict(list) for _ in range(4)]
+        self._simhashes: dict[str, int] = {}
+        crawler.signals.connect(self.batch_stored, signal=batch_stored)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -124,8 +127,18 @@ class DedupePipeline:
             self._ids[item.article_id] = item.content_hash
         if item.alias_of is None:
             self._hashes.setdefault(item.content_hash, item.canonical_url)
-            for index, band in enumerate(bands(item.simhash)):
-                self._bands[index][band].append((item.simhash, item.canonical_url))
+            self._simhashes[item.canonical_url] = item.simhash
+
+    def batch_stored(self, items: list[ArticleItem]) -> None:
+        """The store wrote these items: the database answers for them from now on."""
+        for item in items:
+            if self._urls.get(item.canonical_url) == item.content_hash:
+                del self._urls[item.canonical_url]
+                self._simhashes.pop(item.canonical_url, None)
+            if item.article_id and self._ids.get(item.article_id) == item.content_hash:
+                del self._ids[item.article_id]
+            if item.content_hash and self._hashes.get(item.content_hash) == item.canonical_url:
+                del self._hashes[item.content_hash]
 
     def _lookup(self, url: str, article_id: str | None, digest: str) -> tuple[bool, str | None]:
         """One query: is the article stored (by URL or id), and which stored article has the
@@ -143,10 +156,7 @@ class DedupePipeline:
 
     def _near(self, value: int, url: str) -> list[NearDuplicateRef]:
         assert self.database is not None
-        candidates: dict[str, int] = {}
-        for index, band in enumerate(bands(value)):
-            for other, other_url in self._bands[index].get(band, []):
-                candidates[other_url] = other
+        candidates = dict(self._simhashes)  # at most a batch: compared one by one
         b0, b1, b2, b3 = bands(value)
         with self.database.engine.connect() as connection:
             rows = connection.execute(_SAME_BAND, {"b0": b0, "b1": b1, "b2": b2, "b3": b3})

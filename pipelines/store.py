@@ -47,7 +47,7 @@ from khabar_crawler.db.models import (
 )
 from khabar_crawler.extract.dates import parse_datetime
 from khabar_crawler.items import ArticleItem
-from khabar_crawler.signals import page_rejected
+from khabar_crawler.signals import batch_stored, page_rejected
 from khabar_crawler.simhash import bands, to_signed
 from khabar_crawler.site import Site
 from khabar_crawler.textnorm import SEARCH_PROFILE, search_form
@@ -239,6 +239,7 @@ class StorePipeline:
             outcomes = self._flush_one_by_one(items, rejections)
         else:
             self._stats().inc_value("khabar/store/rejected", len(rejections))
+        self.crawler.signals.send_catch_log(batch_stored, items=items)
         for outcome in outcomes:
             if outcome:
                 self._stats().inc_value(f"khabar/store/{outcome}")

@@ -37,3 +37,19 @@ def test_content_alias_within_one_run(db_url: str) -> None:
     )
     run.close()
     assert out[1].alias_of == golden("52306")["url"]
+
+
+def test_memory_of_the_run_ends_with_each_stored_batch(db_url: str) -> None:
+    run = PipelineRun(db_url, KHABAR_STORE_BATCH_SIZE=1)
+    run.feed(golden_item("41872"), golden_item("52306"))
+    dedupe = next(p for p in run.pipelines if type(p).__name__ == "DedupePipeline")
+    remembered = (dedupe._urls, dedupe._ids, dedupe._hashes, dedupe._simhashes)
+    run.close()
+    assert remembered == ({}, {}, {}, {})
+
+
+def test_same_article_after_its_batch_is_stored_is_known(db_url: str) -> None:
+    run = PipelineRun(db_url, KHABAR_STORE_BATCH_SIZE=1)
+    out = run.feed(golden_item("41872"), golden_item("41872"))
+    run.close()
+    assert (len(out), run.stats["khabar/dedupe/known"], run.stats["khabar/store/unchanged"]) == (2, 1, 1)
