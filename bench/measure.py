@@ -94,7 +94,8 @@ def extraction(mode: str, directory: Path, count: int) -> dict[str, Any]:
 
 def crawl(mode: str, directory: Path, database_url: str | None) -> dict[str, Any]:
     """A replay of the snapshot through the real engine: ``ceiling`` (no extraction, no
-    pipelines) or ``e2e`` (the project's spider and pipelines into ``database_url``)."""
+    pipelines), ``extract`` (the project's spider, no item pipelines) or ``e2e`` (the spider
+    and the pipelines into ``database_url``)."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -112,6 +113,9 @@ def crawl(mode: str, directory: Path, database_url: str | None) -> dict[str, Any
     if mode == "ceiling":
         settings.set("ITEM_PIPELINES", {})
         spider: type[KhabaraynSpider] = CeilingSpider
+    elif mode == "extract":
+        settings.set("ITEM_PIPELINES", {})
+        spider = KhabaraynSpider
     else:
         settings.set("DATABASE_URL", database_url)
         spider = KhabaraynSpider
@@ -123,12 +127,13 @@ def crawl(mode: str, directory: Path, database_url: str | None) -> dict[str, Any
     seconds = time.perf_counter() - started
     assert crawler.stats is not None
     stats = crawler.stats.get_stats()
-    count = (
-        int(stats.get("khabar/store/new", 0) + stats.get("khabar/store/unchanged", 0))
-        if mode == "e2e"
-        else int(stats.get("response_received_count", 0))
-    )
-    unit = "items/s" if mode == "e2e" else "pages/s"
+    if mode == "e2e":
+        count = int(stats.get("khabar/store/new", 0) + stats.get("khabar/store/unchanged", 0))
+    elif mode == "extract":
+        count = int(stats.get("khabar/extract/article", 0))
+    else:
+        count = int(stats.get("response_received_count", 0))
+    unit = "pages/s" if mode == "ceiling" else "items/s"
     return {
         "rate": round(count / seconds, 1),
         "unit": unit,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -77,28 +79,73 @@ def _headers(raw: Any, where: str) -> dict[str, list[str]]:
     return headers
 
 
+#: an entry of the in-memory index: status, headers (shared between entries), file (relative)
+_Entry = tuple[int, dict[str, list[str]], str | None]
+_BLANK = re.compile(r"\s*")
+
+
+def _manifest_entries(text: str, where: Path) -> Iterator[Any]:
+    """The entries of a manifest, decoded one at a time (a large manifest is never held as a
+    list of dicts)."""
+    decoder = json.JSONDecoder()
+    position = _BLANK.match(text, 0).end()  # type: ignore[union-attr]
+    if text[position : position + 1] != "[":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SnapshotError(f"{where}: not valid JSON ({exc})") from exc
+        raise SnapshotError(f"{where}: expected a JSON list of entries")
+    position = _BLANK.match(text, position + 1).end()  # type: ignore[union-attr]
+    if text[position : position + 1] == "]":
+        return
+    while True:
+        try:
+            entry, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise SnapshotError(f"{where}: not valid JSON ({exc})") from exc
+        yield entry
+        position = _BLANK.match(text, position).end()  # type: ignore[union-attr]
+        mark = text[position : position + 1]
+        if mark == "]":
+            if text[position + 1 :].strip():
+                raise SnapshotError(f"{where}: not valid JSON (text after the list)")
+            return
+        if mark != ",":
+            raise SnapshotError(f"{where}: not valid JSON (expected ',' or ']' at {position})")
+        position = _BLANK.match(text, position + 1).end()  # type: ignore[union-attr]
+
+
 class Snapshot:
-    """A snapshot directory opened for replay (read-only)."""
+    """A snapshot directory opened for replay (read-only).
+
+    The index keeps, per saved URL, its status, its headers (one shared dict for identical
+    headers) and its file name relative to the directory: a few hundred bytes an entry;
+    :class:`SavedResponse` objects are made on lookup."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
+        self._resolved_root = self.root.resolve()
         manifest = self.root / MANIFEST
         if not manifest.is_file():
             raise SnapshotError(f"no {MANIFEST} in snapshot directory {self.root}")
-        try:
-            entries = json.loads(manifest.read_text("utf-8"))
-        except json.JSONDecodeError as exc:
-            raise SnapshotError(f"{manifest}: not valid JSON ({exc})") from exc
-        if not isinstance(entries, list):
-            raise SnapshotError(f"{manifest}: expected a JSON list of entries")
-        self._by_url: dict[str, SavedResponse] = {}
-        for index, entry in enumerate(entries):
-            saved = self._entry(entry, f"{manifest} entry {index}")
-            self._by_url.setdefault(saved.url, saved)
-            self._by_url.setdefault(canonicalize_url(saved.url), saved)
-        self.size = len(entries)
+        self._by_url: dict[str, _Entry] = {}
+        self._aliases: dict[str, str] = {}  # canonical form -> saved URL, where they differ
+        shared_headers: dict[str, dict[str, list[str]]] = {}
+        size = 0
+        for index, raw in enumerate(_manifest_entries(manifest.read_text("utf-8"), manifest)):
+            url, entry = self._entry(raw, f"{manifest} entry {index}")
+            headers = entry[1]
+            key = json.dumps(headers, sort_keys=True)
+            entry = (entry[0], shared_headers.setdefault(key, headers), entry[2])
+            if url not in self._by_url:
+                self._by_url[url] = entry
+                canonical = canonicalize_url(url)
+                if canonical != url:
+                    self._aliases.setdefault(canonical, url)
+            size += 1
+        self.size = size
 
-    def _entry(self, entry: Any, where: str) -> SavedResponse:
+    def _entry(self, entry: Any, where: str) -> tuple[str, _Entry]:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("url"), str):
             raise SnapshotError(f"{where}: needs a 'url' string")
         status = entry.get("status", 200)
@@ -106,22 +153,45 @@ class Snapshot:
             raise SnapshotError(f"{where}: bad status {status!r}")
         file = None
         if entry.get("file"):
-            file = (self.root / str(entry["file"])).resolve()
-            if not file.is_relative_to(self.root.resolve()):
+            file = str(entry["file"])
+            path = (self.root / file).resolve()
+            if not path.is_relative_to(self._resolved_root):
                 raise SnapshotError(f"{where}: file {entry['file']!r} lies outside the snapshot")
-            if not file.is_file():
+            if not path.is_file():
                 raise SnapshotError(f"{where}: missing page file {entry['file']!r}")
-        return SavedResponse(entry["url"], status, _headers(entry.get("headers"), where), file)
+        return entry["url"], (status, _headers(entry.get("headers"), where), file)
+
+    def _saved(self, url: str, entry: _Entry) -> SavedResponse:
+        status, headers, file = entry
+        return SavedResponse(url, status, headers, (self.root / file).resolve() if file else None)
 
     def get(self, url: str) -> SavedResponse | None:
-        return self._by_url.get(url) or self._by_url.get(canonicalize_url(url))
+        entry = self._by_url.get(url)
+        if entry is None:
+            canonical = canonicalize_url(url)
+            url = self._aliases.get(canonical, canonical)
+            entry = self._by_url.get(url)
+        return self._saved(url, entry) if entry is not None else None
 
     def __iter__(self) -> Iterator[SavedResponse]:
-        seen: set[int] = set()
-        for saved in self._by_url.values():
-            if id(saved) not in seen:
-                seen.add(id(saved))
-                yield saved
+        for url, entry in self._by_url.items():
+            yield self._saved(url, entry)
+
+
+def open_snapshot(root: str | os.PathLike[str]) -> Snapshot:
+    """The snapshot in ``root``, opened once per process while its manifest is unchanged (the
+    replay middleware and the spider share one index)."""
+    manifest = Path(root) / MANIFEST
+    try:
+        stat = manifest.stat()
+    except OSError:
+        return Snapshot(root)  # raises the usual SnapshotError
+    return _open_snapshot(str(Path(root).resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _open_snapshot(root: str, mtime_ns: int, size: int) -> Snapshot:
+    return Snapshot(root)
 
 
 def page_name(url: str, content_type: str | None) -> str:

@@ -15,7 +15,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot import Snapshot, open_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class ReplayMiddleware:
         directory = crawler.settings.get("KHABAR_REPLAY_DIR")
         if not directory:
             raise NotConfigured  # off unless a directory is given
-        snapshot = Snapshot(directory)
+        snapshot = open_snapshot(directory)
         logger.info("Replaying %d saved responses from %s", snapshot.size, directory)
         return cls(crawler, snapshot)
 

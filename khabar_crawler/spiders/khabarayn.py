@@ -39,7 +39,7 @@ from khabar_crawler.items import ArticleItem
 from khabar_crawler.revisit import RevisitPolicy
 from khabar_crawler.signals import page_rejected
 from khabar_crawler.site import Site
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot import open_snapshot
 
 logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -133,7 +133,7 @@ class KhabaraynSpider(scrapy.Spider):
         directory = self.crawler.settings.get("KHABAR_REPLAY_DIR")
         if not directory:
             return
-        for saved in Snapshot(directory):
+        for saved in open_snapshot(directory):
             content_type = (saved.header("Content-Type") or "").lower()
             if saved.status == 200 and "html" in content_type and self.site.is_on_site(saved.url):
                 yield self.site.to_site_url(saved.url)
