@@ -47,10 +47,12 @@ TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_CLASS = "khabar_crawler.fingerprint.CanonicalRequestFingerprinter"
 # Scrapy's duplicate filter, which forgets a killed run's JOBDIR fingerprints (see module)
 DUPEFILTER_CLASS = "khabar_crawler.dupefilter.RecoveringDupeFilter"
-# waiting requests on disk (a temporary directory without JOBDIR): memory does not grow with
-# the frontier; KHABAR_DISK_FRONTIER = False keeps them in memory
+# waiting requests past KHABAR_MEMORY_FRONTIER go to disk (a temporary directory without
+# JOBDIR): memory does not grow with the frontier; KHABAR_DISK_FRONTIER = False keeps them all
+# in memory
 SCHEDULER = "khabar_crawler.scheduler.SpillingScheduler"
 KHABAR_DISK_FRONTIER = True
+KHABAR_MEMORY_FRONTIER = 10_000  # waiting requests kept in memory before spilling to disk
 
 DOWNLOADER_MIDDLEWARES = {
     # skips stored articles that are not due; conditional requests; 304s are not parsed
