@@ -12,18 +12,13 @@ the whole frontier in memory. With ``JOBDIR`` every waiting request is kept ther
 
 from __future__ import annotations
 
-import logging
 import shutil
 import tempfile
 from typing import Any, Self
 
-from scrapy import Request
+from scrapy import Request, Spider
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
-from scrapy.utils.job import job_dir
-from scrapy.utils.misc import build_from_crawler, load_object
-
-logger = logging.getLogger(__name__)
 
 
 class SpillingScheduler(Scheduler):
@@ -37,28 +32,21 @@ class SpillingScheduler(Scheduler):
             return False
         return super()._dqpush(request)
 
+    spill: bool = False
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        jobdir = job_dir(settings)
-        temporary = None
-        if jobdir is None and settings.getbool("KHABAR_DISK_FRONTIER", True):
-            temporary = jobdir = tempfile.mkdtemp(prefix="khabar-frontier-")
-        dupefilter_cls = load_object(settings["DUPEFILTER_CLASS"])
-        scheduler = cls(
-            dupefilter=build_from_crawler(dupefilter_cls, crawler),  # JOBDIR of the settings
-            jobdir=jobdir,
-            dqclass=load_object(settings["SCHEDULER_DISK_QUEUE"]),
-            mqclass=load_object(settings["SCHEDULER_MEMORY_QUEUE"]),
-            logunser=settings.getbool("SCHEDULER_DEBUG"),
-            stats=crawler.stats,
-            pqclass=load_object(settings["SCHEDULER_PRIORITY_QUEUE"]),
-            crawler=crawler,
-        )
-        scheduler.temporary = temporary
-        # with a JOBDIR every waiting request goes to disk, or a paused run would lose some
-        scheduler.memory_limit = max(0, settings.getint("KHABAR_MEMORY_FRONTIER", 10_000)) if temporary else 0
+        scheduler = super().from_crawler(crawler)
+        if scheduler.dqdir is None and crawler.settings.getbool("KHABAR_DISK_FRONTIER", True):
+            scheduler.spill = True
+            # with a JOBDIR every waiting request goes to disk, or a paused run would lose some
+            scheduler.memory_limit = max(0, crawler.settings.getint("KHABAR_MEMORY_FRONTIER", 10_000))
         return scheduler
+
+    def open(self, spider: Spider) -> Any:
+        if self.spill:  # no JOBDIR: Scrapy's disk queues in a directory of this run
+            self.temporary = self.dqdir = tempfile.mkdtemp(prefix="khabar-frontier-")
+        return super().open(spider)
 
     def close(self, reason: str) -> Any:
         result = super().close(reason)

@@ -163,7 +163,8 @@ class Snapshot:
 
     def _saved(self, url: str, entry: _Entry) -> SavedResponse:
         status, headers, file = entry
-        return SavedResponse(url, status, headers, (self.root / file).resolve() if file else None)
+        # the file was checked to lie inside the directory when the manifest was read
+        return SavedResponse(url, status, headers, self._resolved_root / file if file else None)
 
     def get(self, url: str) -> SavedResponse | None:
         entry = self._by_url.get(url)

@@ -228,7 +228,8 @@ class StorePipeline:
                 # one flush at commit: inserts of the whole batch go out together
                 inserted = self._insert_new(session, items)
                 rest = [item for item in items if id(item) not in inserted]
-                self._preload(session, rest)
+                if inserted and rest:
+                    self._preload(session, rest)  # they may refer to the articles just inserted
                 stored = {id(item): self._store(session, item) for item in rest}
                 outcomes = [stored.get(id(item), "new") for item in items]
                 for rejection in rejections:

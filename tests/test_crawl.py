@@ -67,6 +67,21 @@ def test_replay_is_deterministic(
     assert golden_view(again) == golden_view(replayed[0])
 
 
+def test_replay_through_a_frontier_on_disk_gives_the_same_items(
+    tmp_path: Path, replayed: tuple[list[dict[str, Any]], dict[str, Any]]
+) -> None:
+    spilled, stats = run_crawl(tmp_path, "-a", f"replay={SNAPSHOT}", settings={"KHABAR_MEMORY_FRONTIER": "0"})
+    assert (
+        golden_view(spilled),
+        stats["scheduler/enqueued/disk"] > 0,
+        stats.get("scheduler/enqueued/memory"),
+    ) == (
+        golden_view(replayed[0]),
+        True,
+        None,
+    )
+
+
 def test_live_crawl_of_a_local_mirror_and_its_recording(tmp_path: Path) -> None:
     """The spider crawls a local HTTP server serving the snapshot; a recording of that crawl,
     replayed offline, yields the same items again."""
