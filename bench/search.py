@@ -98,18 +98,20 @@ def fill(engine: Engine, corpus: Corpus, count: int, batch: int = 2000) -> float
 def time_queries(connection: Connection, queries: list[str], runner: Any) -> dict[str, float]:
     for query in queries:  # warm-up: caches and plans
         runner(connection, query)
-    timings, hits = [], []
+    timed, hits = [], []
     for query in queries:
         started = time.perf_counter()
         found = runner(connection, query)
-        timings.append((time.perf_counter() - started) * 1000)
+        timed.append(((time.perf_counter() - started) * 1000, query))
         hits.append(len(found))
-    timings.sort()
+    timed.sort()
+    timings = [ms for ms, _ in timed]
     return {
         "median_ms": round(statistics.median(timings), 2),
         "p95_ms": round(timings[max(0, int(len(timings) * 0.95) - 1)], 2),
         "max_ms": round(timings[-1], 2),
         "mean_hits": round(statistics.mean(hits), 2),
+        "slowest": {query: round(ms, 1) for ms, query in reversed(timed[-5:])},
     }
 
 

@@ -35,7 +35,7 @@ from khabar_crawler.db.migrate import current_revision, head_revision, upgrade
 from khabar_crawler.db.models import Article
 from khabar_crawler.export import FORMATS, documents, write_csv, write_jsonl, write_parquet
 from khabar_crawler.reports import article_document, check_consistency, database_stats, find_article
-from khabar_crawler.search import QueryError, rebuild_index, search
+from khabar_crawler.search import RANK_CANDIDATES, QueryError, rebuild_index, search
 from khabar_crawler.textnorm import SEARCH_PROFILE, search_form
 
 console = Console(highlight=False)
@@ -187,6 +187,12 @@ def stats(obj: Context, days: int, as_json: bool) -> None:
 @click.option("--since", default=None, help="Published on or after this date (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Published before this date (YYYY-MM-DD).")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--rank-all",
+    is_flag=True,
+    help=f"Rank every match (default: a query matching more than {RANK_CANDIDATES:,} articles is"
+    f" ranked among its {RANK_CANDIDATES:,} most recently stored matches; slower for common words).",
+)
 @json_option
 @click.pass_obj
 def search_command(
@@ -196,6 +202,7 @@ def search_command(
     since: str | None,
     until: str | None,
     limit: int,
+    rank_all: bool,
     as_json: bool,
 ) -> None:
     since_at, until_at = _date(since, "--since"), _date(until, "--until")
@@ -208,6 +215,7 @@ def search_command(
                 since=since_at,
                 until=until_at,
                 limit=limit,
+                rank_all=rank_all,
                 marks=("<mark>", "</mark>") if as_json else ("[bold yellow]", "[/bold yellow]"),
             )
         except QueryError as exc:

@@ -10,10 +10,11 @@ tatweel and bidi marks never matter. Query syntax, kept deliberately small:
 
 Everything else (FTS operators, SQL, punctuation) is plain text: only word tokens reach the
 database, as bound parameters. Ranking: BM25 (SQLite) or ``ts_rank_cd`` (PostgreSQL), title
-weighted over summary over body; on PostgreSQL, a query matching more than
-:data:`RANK_CANDIDATES` articles is ranked among its most recent matches (ranking reads each
-candidate's vector, which would make very common words slow). Snippets are cut from the display
-text, with the matching words marked.
+weighted over summary over body. On both, a query matching more than :data:`RANK_CANDIDATES`
+articles is ranked among its RANK_CANDIDATES most recently stored matches (ranking reads each
+candidate's index entry or vector, which would make very common words slow); ``rank_all``
+ranks every match. On PostgreSQL, phrases are found through an index of adjacent word pairs
+(migration 0004). Snippets are cut from the display text, with the matching words marked.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 
 from khabar_crawler.textnorm import search_form, words
 
@@ -33,7 +34,7 @@ _DISPLAY_WORD = re.compile(r"[\w\u0610-\u061a\u064b-\u065f\u0670\u0640\u200c\u20
 
 
 #: PostgreSQL ranks at most this many matches, the most recent ones (see :func:`search`)
-RANK_CANDIDATES = 2000
+RANK_CANDIDATES = 1000
 
 
 class QueryError(ValueError):
@@ -63,11 +64,18 @@ class Query:
             parts.append(quoted + ("*" if term.prefix else ""))
         return " ".join(parts)
 
-    def tsquery(self) -> str:
+    @property
+    def phrases(self) -> list[str]:
+        return [" ".join(term.words) for term in self.terms if term.is_phrase]
+
+    def tsquery(self, *, phrases: bool = True) -> str:
         """The ``to_tsquery('simple', ...)`` expression (tokens are word characters only);
-        the search vector weighs title A, summary B, body C."""
+        the search vector weighs title A, summary B, body C. ``phrases=False``: without the
+        phrases (empty when the query is phrases only)."""
         parts = []
         for term in self.terms:
+            if term.is_phrase and not phrases:
+                continue
             if term.is_phrase:
                 # one alternative per column weight, so that a phrase never spans two columns
                 # (title | summary | body), as FTS5 phrases never do
@@ -164,39 +172,23 @@ def search(
     limit: int = 10,
     marks: tuple[str, str] = ("<mark>", "</mark>"),
     snippets: bool = True,
+    rank_all: bool = False,
 ) -> list[Hit]:
-    """Ranked hits for ``raw``, best first (``snippets=False``: without snippets)."""
+    """Ranked hits for ``raw``, best first (``snippets=False``: without snippets).
+
+    A query matching more than :data:`RANK_CANDIDATES` articles is ranked among its
+    RANK_CANDIDATES most recently stored matches (``rank_all``: among all of them, which
+    reads every match's index entry and is slow for very common words)."""
     query = parse_query(raw)
     where, params = _filters(category, _bind_datetime(connection, since), _bind_datetime(connection, until))
     params["limit"] = max(1, limit)
+    params["candidates"] = None if rank_all else max(params["limit"], RANK_CANDIDATES)
     if connection.dialect.name == "sqlite":
-        # rank in the FTS index first, then read the few articles shown (bodies are large)
-        join = " JOIN articles AS a ON a.id = articles_fts.rowid" if where else ""
-        sql = (
-            "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body,"
-            " -h.rank AS score FROM ("
-            " SELECT articles_fts.rowid AS id, bm25(articles_fts, 10.0, 3.0, 1.0) AS rank"
-            f" FROM articles_fts{join} WHERE articles_fts MATCH :match{where}"
-            " ORDER BY rank LIMIT :limit) AS h"
-            " JOIN articles AS a ON a.id = h.id ORDER BY h.rank, a.id"
-        )
-        params["match"] = query.fts5()
+        rows = _sqlite_rows(connection, query, where, params)
     else:
-        # ranking reads every candidate's tsvector: rank the RANK_CANDIDATES most recent
-        # matches (all of them unless a query matches more), then read the articles shown
-        sql = (
-            "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body, h.score"
-            " FROM (SELECT m.id, ts_rank_cd(m.search_vector, to_tsquery('simple', :tsquery)) AS score FROM ("
-            " SELECT a.id, a.search_vector FROM articles AS a"
-            f" WHERE a.search_vector @@ to_tsquery('simple', :tsquery){where}"
-            " ORDER BY a.published_at DESC NULLS LAST LIMIT :candidates) AS m"
-            " ORDER BY score DESC, m.id LIMIT :limit) AS h"
-            " JOIN articles AS a ON a.id = h.id ORDER BY h.score DESC, a.id"
-        )
-        params["tsquery"] = query.tsquery()
-        params["candidates"] = max(params["limit"], RANK_CANDIDATES)
+        rows = _postgres_rows(connection, query, where, params)
     hits = []
-    for row in connection.execute(text(sql), params):
+    for row in rows:
         published = row.published_at
         if isinstance(published, str):  # raw SQL on SQLite returns the stored text
             published = datetime.fromisoformat(published + "+00:00")
@@ -213,6 +205,119 @@ def search(
             )
         )
     return hits
+
+
+def _sqlite_rows(connection: Connection, query: Query, where: str, params: dict[str, Any]) -> list[Row[Any]]:
+    # FTS5 walks the matches newest first and stops at the candidates, which it ranks; then
+    # the few articles shown are read (bodies are large)
+    join = " JOIN articles AS a ON a.id = articles_fts.rowid" if where else ""
+    sql = (
+        "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body,"
+        " -h.rank AS score FROM (SELECT id, rank FROM ("
+        " SELECT articles_fts.rowid AS id, bm25(articles_fts, 10.0, 3.0, 1.0) AS rank"
+        f" FROM articles_fts{join} WHERE articles_fts MATCH :match{where}"
+        " ORDER BY articles_fts.rowid DESC LIMIT coalesce(:candidates, -1))"
+        " ORDER BY rank, id LIMIT :limit) AS h"
+        " JOIN articles AS a ON a.id = h.id ORDER BY h.rank, a.id"
+    )
+    params["match"] = query.fts5()
+    return list(connection.execute(text(sql), params))
+
+
+def _postgres_rows(
+    connection: Connection, query: Query, where: str, params: dict[str, Any]
+) -> list[Row[Any]]:
+    # The candidates (the newest matches) come from the GIN indexes (phrases by their word
+    # pairs), narrowed to the newest ids likely to hold them (see _id_floor); ranking reads
+    # each candidate's tsvector; then the articles shown are read. The planner counts testing
+    # a row's (compressed) tsvector as nearly free, which it is not (5-15 us): left alone, it
+    # walks or scans the table where the index is cheaper. Settings that a savepoint scopes to
+    # this query keep it on the indexes.
+    with connection.begin_nested() as scope:
+        # plans depend on how common the words are: never reuse one made for other words
+        # (psycopg prepares a statement run 5 times; PostgreSQL then goes generic)
+        connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        match = _postgres_match(connection, query, params)
+        params["floor"] = _id_floor(connection, match + where, params)
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        connection.execute(text("SET LOCAL enable_indexscan = off"))
+        sql = (
+            "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body,"
+            " h.score, h.found FROM (SELECT m.id, m.found,"
+            " ts_rank_cd(m.search_vector, to_tsquery('simple', :tsquery)) AS score FROM ("
+            " SELECT a.id, a.search_vector, count(*) OVER () AS found FROM articles AS a"
+            f" WHERE {match}{where} AND a.id > coalesce(:floor, 0)"
+            " ORDER BY a.id DESC LIMIT :candidates) AS m"
+            " ORDER BY score DESC, m.id LIMIT :limit) AS h"
+            " JOIN articles AS a ON a.id = h.id ORDER BY h.score DESC, a.id"
+        )
+        rows = list(connection.execute(text(sql), params))
+        if params["floor"] is not None and (not rows or rows[0].found < params["candidates"]):
+            params["floor"] = None  # fewer matches among the newest ids than estimated
+            rows = list(connection.execute(text(sql), params))
+        scope.rollback()  # read only: undoes the settings
+    return rows
+
+
+_PHRASE_PAIRS = text(
+    "SELECT khabar_phrase_pairs(v) AS pairs,"
+    " (SELECT count(*) FROM unnest(v) AS u, unnest(u.positions) AS p) AS positions"
+    " FROM unnest(CAST(:phrases AS text[])) AS phrase, to_tsvector('simple', phrase) AS v"
+)
+
+
+#: look for the candidates among this many times the newest ids expected to hold them
+WINDOW_MARGIN = 1.5
+
+
+def _id_floor(connection: Connection, condition: str, params: dict[str, Any]) -> int | None:
+    """The id above which the newest ``candidates`` matches are expected, or None (all ids).
+
+    Fetching every match of a common word from the table costs ~5 us a match (100 ms for
+    20,000); the newest candidates lie, if matches spread evenly over the ids, above
+    ``max(id) - candidates x max(id) / matches``, and an id range from the primary key
+    combined with the GIN index fetches only those. The number of matches is the planner's
+    estimate (column statistics of the GIN-indexed columns, no query run); where it is too
+    high and the range holds too few matches, the query runs again without it."""
+    if params["candidates"] is None:
+        return None
+    plan = connection.execute(
+        text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles AS a WHERE {condition}"), params
+    ).scalar_one()
+    matches = float(plan[0]["Plan"]["Plan Rows"])
+    top = connection.scalar(text("SELECT max(id) FROM articles"))
+    if not top or matches <= 0:
+        return None
+    floor = top - int(WINDOW_MARGIN * params["candidates"] * top / matches)
+    return floor if floor > 0 else None
+
+
+def _postgres_match(connection: Connection, query: Query, params: dict[str, Any]) -> str:
+    """The WHERE condition of a query on PostgreSQL; its parameters, and the ``tsquery`` that
+    ranks the matches, go into ``params``.
+
+    A GIN index over a tsvector keeps no positions: a phrase alone would re-check every row
+    holding its words. Each phrase is tokenised by PostgreSQL itself (as the stored columns
+    are) and cut into its adjacent pairs; the rows holding all pairs come from the
+    ``search_pairs`` index. A phrase of two tokens is one pair, exactly: no re-check. A
+    longer one is re-checked by the tsvector phrase, on those rows only."""
+    params["tsquery"] = full = query.tsquery()
+    phrases = query.phrases
+    if not phrases:
+        params["match"] = full
+        return "a.search_vector @@ to_tsquery('simple', :match)"
+    pairs: list[str] = []
+    exact = True
+    for row in connection.execute(_PHRASE_PAIRS, {"phrases": phrases}):
+        pairs.extend(row.pairs)
+        exact = exact and row.positions == 2
+    params["pairs"] = sorted(set(pairs))
+    condition = "a.search_pairs @> CAST(:pairs AS text[])"
+    rest = query.tsquery(phrases=False) if exact else full
+    if rest:
+        condition += " AND a.search_vector @@ to_tsquery('simple', :match)"
+        params["match"] = rest
+    return condition
 
 
 def snippet(
@@ -244,3 +349,4 @@ def rebuild_index(connection: Connection) -> None:
         connection.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
     else:
         connection.execute(text("REINDEX INDEX ix_articles_search_vector"))
+        connection.execute(text("REINDEX INDEX ix_articles_search_pairs"))

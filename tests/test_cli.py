@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
 from khabar_crawler.cli import main
-from khabar_crawler.db.migrate import upgrade
+from khabar_crawler.db.migrate import head_revision, upgrade
 from khabar_crawler.export import COLUMNS, JSON_COLUMNS
 from tests.helpers import golden, golden_ids, golden_item
 from tests.pipeline_run import run_pipelines
@@ -48,6 +48,11 @@ def test_search_json(filled: str) -> None:
     assert [hit["article_id"] for hit in data["hits"]][:1] == ["52306"] and "<mark>" in data["hits"][0][
         "snippet"
     ]
+
+
+def test_search_rank_all(filled: str) -> None:
+    data = json.loads(khabar(filled, "search", "اليابان", "--rank-all", "--json").output)
+    assert {hit["article_id"] for hit in data["hits"]} == {"41872", "52306"}
 
 
 def test_search_table(filled: str) -> None:
@@ -187,4 +192,4 @@ def test_older_schema_names_the_upgrade(db_url: str) -> None:
 
 def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    assert json.loads(khabar(url, "db", "upgrade", "--json").output)["revision"] == "0003"
+    assert json.loads(khabar(url, "db", "upgrade", "--json").output)["revision"] == head_revision()

@@ -47,6 +47,11 @@ HITS: list[tuple[str, str, dict[str, Any], set[str]]] = [
     ("phrase", '"كوريا الجنوبية"', {}, {"52306"}),
     ("clitics are part of a word", '"وكوريا الجنوبية"', {}, {"41872"}),
     ("phrase in order only", '"الجنوبية كوريا"', {}, set()),
+    ("phrase and a word", '"كوريا الجنوبية" اليابان', {}, {"52306"}),
+    ("two phrases", '"أحمد مدرسة" "فاز احمد"', {}, set()),
+    ("three-word phrase", '"أحمد مدرسة في"', {}, {"90001"}),
+    ("three-word phrase whose pairs are apart", '"فاز احمد يفوز"', {}, set()),
+    ("phrase never spans title and body", '"بجائزة فاز"', {}, set()),
     ("prefix", "يوشيد*", {}, {"41872"}),
     ("category", "اليابان", {"category": "آسيا"}, {"41872", "52306"}),
     ("other category", "اليابان", {"category": "مصر"}, set()),
@@ -106,3 +111,62 @@ def test_each_seed_article_is_found_by_its_words_in_any_spelling(
         found = {hit.article_id for hit in search(connection, query, limit=50)}
     engine.dispose()
     assert article_id in found
+
+
+LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+
+
+def made_up_word(n: int) -> str:
+    """A distinct Arabic-letter word for each n, so that every test article differs."""
+    word = ""
+    for _ in range(3):
+        n, digit = divmod(n, len(LETTERS))
+        word += LETTERS[digit]
+    return word + "ون"
+
+
+@pytest.fixture
+def thirty(db_url: str) -> str:
+    """30 articles stored oldest first (90101 ... 90130): قديم in the first 15, مشترك in all."""
+    items = []
+    for n in range(30):
+        own = " ".join(made_up_word(n * 40 + k) for k in range(40))
+        marker = "قديم " if n < 15 else ""
+        body = f"{marker}مشترك {own}."
+        items.append(extra(str(90101 + n), made_up_word(5000 + n), body, "مصر", "2024-05-01T10:00:00+00:00"))
+    run_pipelines(db_url, *items)
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE articles" if engine.dialect.name == "postgresql" else "ANALYZE")
+    engine.dispose()
+    return db_url
+
+
+def found(url: str, query: str, **options: Any) -> set[str]:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        hits = search(connection, query, limit=2, **options)
+    engine.dispose()
+    return {hit.article_id or "" for hit in hits}
+
+
+def test_common_words_are_ranked_among_the_newest_matches(
+    thirty: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("khabar_crawler.search.RANK_CANDIDATES", 2)
+    assert found(thirty, "مشترك") == {"90129", "90130"}
+
+
+def test_newest_matches_of_a_word_missing_from_the_newest_articles(
+    thirty: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the statistics say قديم is in half the articles: the newest ids are
+    tried first, hold none, and the whole table is searched again."""
+    monkeypatch.setattr("khabar_crawler.search.RANK_CANDIDATES", 2)
+    assert found(thirty, "قديم") == {"90114", "90115"}
+
+
+def test_rank_all_ranks_every_match(thirty: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every match scores the same: the oldest win the tie (ids ascending)."""
+    monkeypatch.setattr("khabar_crawler.search.RANK_CANDIDATES", 2)
+    assert found(thirty, "قديم", rank_all=True) == {"90101", "90102"}

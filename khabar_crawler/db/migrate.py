@@ -34,6 +34,8 @@ UNMODELLED = frozenset(
         "articles_fts",
         "search_vector",
         "ix_articles_search_vector",
+        "search_pairs",
+        "ix_articles_search_pairs",
         "article_overview",
         "daily_category_counts",
     }
