@@ -245,6 +245,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     block = table(results, command)
     print(block)
+    search.WORK.mkdir(exist_ok=True)
+    raw = search.WORK / ("last-quick-run.json" if args.quick else "last-run.json")
+    raw.write_text(json.dumps(results, ensure_ascii=False, indent=2, default=str), "utf-8")
+    print(f"all figures: {raw.relative_to(ROOT)}")
     if not args.no_write and not args.quick:
         write(block)
 

@@ -6,12 +6,19 @@ import subprocess
 import sys
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from khabar_crawler.db import Database, create_db_engine
 from khabar_crawler.db.handle import SchemaOutOfDateError
-from khabar_crawler.db.migrate import current_revision, head_revision, include_name, upgrade
+from khabar_crawler.db.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    include_name,
+    upgrade,
+)
 from khabar_crawler.db.models import Base
 from tests.helpers import ROOT, crawl_env
 
@@ -52,3 +59,18 @@ def test_documented_upgrade_command(db_url: str) -> None:
         check=False,
     )
     assert (done.returncode, f"schema at {head_revision()}" in done.stdout) == (0, True), done.stderr
+
+
+def test_every_migration_downgrades_and_upgrades_again(db_url: str) -> None:
+    engine = create_db_engine(db_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_name": include_name})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []
