@@ -95,7 +95,7 @@ def fill(engine: Engine, corpus: Corpus, count: int, batch: int = 2000) -> float
     return time.perf_counter() - started
 
 
-def time_queries(connection: Connection, queries: list[str], runner: Any) -> dict[str, float]:
+def time_queries(connection: Connection, queries: list[str], runner: Any) -> dict[str, Any]:
     for query in queries:  # warm-up: caches and plans
         runner(connection, query)
     timed, hits = [], []
