@@ -50,6 +50,14 @@ class Site:
         return sorted(h for h in hosts if h)
 
     def is_on_site(self, url: str) -> bool:
+        # most links start with the origin itself ("https://khabarayn.com/..."): no parsing
+        if url.startswith(self.origin) and url[len(self.origin) : len(self.origin) + 1] in (
+            "/",
+            "?",
+            "#",
+            "",
+        ):
+            return True
         host = (urlsplit(url).hostname or "").lower()
         site_host = (urlsplit(self.origin).hostname or "").lower()
         return host == site_host or host.endswith("." + site_host) or same_origin(url, self.base)

@@ -72,3 +72,22 @@ def test_site_urls_are_fetched_from_the_mirror() -> None:
 def test_off_site_urls_are_not_mapped() -> None:
     site = Site(base="http://127.0.0.1:8123")
     assert site.to_fetch_url("https://example.org/x") == "https://example.org/x"
+
+
+ON_SITE = [
+    ("https://khabarayn.com/news/1/x/", True),
+    ("https://khabarayn.com", True),
+    ("https://khabarayn.com?page=2", True),
+    ("https://KHABARAYN.com/news/1/x/", True),
+    ("https://www.khabarayn.com/news/1/x/", True),
+    ("http://khabarayn.com/news/1/x/", True),
+    ("https://khabarayn.com.evil.example/news/1/x/", False),
+    ("https://khabarayn.community/news/", False),
+    ("https://khabarayn.com:8443/news/", True),  # the host decides, as for http
+    ("https://example.com/https://khabarayn.com/", False),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), ON_SITE)
+def test_is_on_site(url: str, expected: bool) -> None:
+    assert Site().is_on_site(url) is expected
