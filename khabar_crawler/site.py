@@ -22,6 +22,10 @@ DEFAULT_SITE_NAME = "خَبَرَيْن"
 _DIACRITICS = "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*"
 
 
+#: what may follow an origin in a URL on that origin (port and user info make a longer netloc)
+_AFTER_ORIGIN = ("", "/", "?", "#")
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -51,12 +55,8 @@ class Site:
 
     def is_on_site(self, url: str) -> bool:
         # most links start with the origin itself ("https://khabarayn.com/..."): no parsing
-        if url.startswith(self.origin) and url[len(self.origin) : len(self.origin) + 1] in (
-            "/",
-            "?",
-            "#",
-            "",
-        ):
+        end = len(self.origin)
+        if url.startswith(self.origin) and url[end : end + 1] in _AFTER_ORIGIN:
             return True
         host = (urlsplit(url).hostname or "").lower()
         site_host = (urlsplit(self.origin).hostname or "").lower()
