@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
 from scrapy.settings import BaseSettings
@@ -82,9 +83,14 @@ class Site:
 
     def name_pattern(self) -> str:
         """A regex matching the site's name with or without tashkeel, or any alias."""
-        names = [self.name, *self.aliases]
-        alternatives = []
-        for name in names:
-            bare = re.sub(_DIACRITICS, "", name)
-            alternatives.append("".join(re.escape(ch) + _DIACRITICS for ch in bare))
-        return "(?:" + "|".join(alternatives) + ")"
+        return _name_pattern((self.name, *self.aliases))
+
+
+@lru_cache(maxsize=16)
+def _name_pattern(names: tuple[str, ...]) -> str:
+    """Built once per set of names: every article page asks for it."""
+    alternatives = []
+    for name in names:
+        bare = re.sub(_DIACRITICS, "", name)
+        alternatives.append("".join(re.escape(ch) + _DIACRITICS for ch in bare))
+    return "(?:" + "|".join(alternatives) + ")"

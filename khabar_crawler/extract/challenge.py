@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from lxml import etree
-from lxml import html as lxml_html
 
+from khabar_crawler.extract.page import parse_html
 from khabar_crawler.extract.text import node_text
 from khabar_crawler.extract.xpath import xpath
 
@@ -27,17 +27,14 @@ CHALLENGE_MARKERS = (
 EMPTY_SHELL_CHARS = 200
 
 
-def page_problem(html: str, root: lxml_html.HtmlElement | None = None) -> str | None:
+def page_problem(html: str, root: etree._Element | None = None) -> str | None:
     """``"bot_challenge"``, ``"empty_shell"``, or None for a page with content; ``root``, the
     page already parsed, saves parsing it again."""
     head = html[:50_000].lower()
     if any(marker in head for marker in CHALLENGE_MARKERS):
         return "bot_challenge"
     if root is None:
-        try:
-            root = lxml_html.document_fromstring(html or "<html></html>")
-        except (ValueError, etree.ParserError):
-            return "empty_shell"
+        root = parse_html(html)
     if xpath(root, "//h1 | //article"):
         return None
     body = root.find("body")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from parsel import Selector
+from lxml import etree
 
 ARTICLE_TYPES = frozenset(
     {
@@ -23,16 +23,36 @@ ARTICLE_TYPES = frozenset(
         "Report",
     }
 )
-_COMMENTS = re.compile(r"^\s*(?:<!--|//<!\[CDATA\[|<!\[CDATA\[)|(?:-->|//\]\]>|\]\]>)\s*$")
+#: HTML comment and CDATA wrappers some CMSs put around a JSON-LD block
+_OPENERS = ("<!--", "//<![CDATA[", "<![CDATA[")
+_CLOSERS = ("-->", "//]]>", "]]>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+def _unwrap(text: str) -> str:
+    text = text.strip()
+    for opener in _OPENERS:
+        if text.startswith(opener):
+            text = text[len(opener) :]
+            break
+    for closer in _CLOSERS:
+        if text.endswith(closer):
+            text = text[: -len(closer)]
+            break
+    return text
+
+
 def _loads(text: str) -> Any:
-    cleaned = _CONTROL.sub(" ", _COMMENTS.sub("", text.strip()))
+    text = _unwrap(text)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    # control characters, and raw newlines/tabs inside strings, are common in CMS output
+    cleaned = _CONTROL.sub(" ", text)
     try:
         return json.loads(cleaned)
     except json.JSONDecodeError:
-        # raw newlines/tabs inside strings are common in CMS output
         return json.loads(cleaned, strict=False)
 
 
@@ -48,10 +68,14 @@ def _flatten(data: Any) -> Iterator[dict[str, Any]]:
             yield data
 
 
-def parse_nodes(selector: Selector) -> list[dict[str, Any]]:
-    """All typed JSON-LD nodes of the page (``@graph`` flattened); broken blocks are skipped."""
+def parse_nodes(scripts: Iterable[etree._Element]) -> list[dict[str, Any]]:
+    """All typed JSON-LD nodes of the page's ``<script>`` elements (``@graph`` flattened);
+    broken blocks are skipped."""
     nodes: list[dict[str, Any]] = []
-    for text in selector.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for script in scripts:
+        text = script.text
+        if script.get("type") != "application/ld+json" or not text:
+            continue
         try:
             nodes.extend(_flatten(_loads(text)))
         except (json.JSONDecodeError, ValueError):

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from parsel import Selector
+from collections.abc import Iterable
 
-from khabar_crawler.extract.xpath import xpath
+from lxml import etree
 
 
-def parse_metas(selector: Selector) -> dict[str, list[str]]:
-    """``{key: [content, ...]}`` keyed by lower-cased ``property``, ``name`` or ``itemprop``
-    of the ``<meta>`` tags in ``<head>``, in document order."""
+def parse_metas(nodes: Iterable[etree._Element]) -> dict[str, list[str]]:
+    """``{key: [content, ...]}`` keyed by lower-cased ``property`` or ``name`` of the
+    ``<meta>`` elements among ``nodes`` that lie in ``<head>``, in document order."""
     metas: dict[str, list[str]] = {}
-    for node in xpath(selector.root, "//head//meta[@content]"):
+    for node in nodes:
+        parent = node.getparent()
+        in_head = parent is not None and (
+            parent.tag == "head" or next(parent.iterancestors("head"), None) is not None
+        )
+        if not in_head or node.get("content") is None:
+            continue
         key = node.get("property") or node.get("name")
         content = (node.get("content") or "").strip()
         if key and content:

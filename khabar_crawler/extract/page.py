@@ -6,11 +6,28 @@ from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from lxml import html as lxml_html
-from parsel import Selector
+from lxml import etree
 
 from khabar_crawler.extract import jsonld, meta
 from khabar_crawler.site import Site
+
+
+def parse_html(html: str) -> etree._Element:
+    """The document tree of ``html``, parsed as parsel parses it (recovering from broken
+    markup, NUL characters dropped, an empty page giving ``<html/>``) but into plain lxml
+    elements: ``lxml.html`` looks up a Python element class for every element it hands out,
+    which costs more than most of the queries run on a page."""
+    body = html.strip().replace("\x00", "").encode("utf-8") if html else b""
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    root = etree.fromstring(body, parser=parser) if body else None
+    if root is None:
+        root = etree.fromstring(b"<html/>", parser=parser)
+    return root
+
+
+#: Tags gathered in one pass over the document: the head's metadata and the article elements
+#: are looked up by several layers, and one pass costs less than an XPath search for each.
+INDEXED_TAGS = ("article", "base", "link", "meta", "script")
 
 
 @lru_cache(maxsize=8192)
@@ -25,19 +42,29 @@ class Page:
     def __init__(self, html: str, url: str, site: Site | None = None) -> None:
         self.url = url
         self.site = site or Site()
-        self.selector = Selector(text=html or "<html></html>", type="html")
+        self.root = parse_html(html)
         #: per-page results that several layers need (e.g. the related-news section)
         self.cache: dict[str, object] = {}
 
-    @property
-    def root(self) -> lxml_html.HtmlElement:
-        root: lxml_html.HtmlElement = self.selector.root
-        return root
+    @cached_property
+    def _tagged(self) -> dict[str, list[etree._Element]]:
+        index: dict[str, list[etree._Element]] = {tag: [] for tag in INDEXED_TAGS}
+        for el in self.root.iter(*INDEXED_TAGS):
+            if isinstance(el.tag, str):
+                index[el.tag].append(el)
+        return index
+
+    def tagged(self, tag: str) -> list[etree._Element]:
+        """The page's elements named ``tag`` (one of ``INDEXED_TAGS``), in document order."""
+        return self._tagged[tag]
 
     @cached_property
     def base_url(self) -> str:
-        href = self.selector.xpath("//head/base/@href").get()
-        return urljoin(self.url, href.strip()) if href else self.url
+        for base in self.tagged("base"):
+            parent, href = base.getparent(), base.get("href")
+            if parent is not None and parent.tag == "head" and href is not None:
+                return urljoin(self.url, href.strip()) if href.strip() else self.url
+        return self.url
 
     @cached_property
     def base_origin(self) -> str:
@@ -45,28 +72,27 @@ class Page:
         return f"{parts.scheme}://{parts.netloc}"
 
     def absolute(self, href: str | None) -> str | None:
-        """Absolute URL for an href on this page (``data:`` and empty hrefs give None)."""
-        if not href or not href.strip() or href.strip().lower().startswith(("data:", "javascript:")):
-            return None
-        return urljoin(self.base_url, href.strip())
-
-    def site_url(self, href: str | None) -> str | None:
-        """Canonical site URL for an on-site href; None for off-site or unusable hrefs."""
+        """Absolute URL for an href on this page (``data:``, ``javascript:`` and empty hrefs
+        give None)."""
         href = (href or "").strip()
         if not href or href.lower().startswith(("data:", "javascript:")):
             return None
-        if href.startswith(("https://", "http://")):
-            absolute = href
-        elif href.startswith("/") and not href.startswith("//"):
-            absolute = self.base_origin + href  # root-relative: the most common link
-        else:
-            absolute = urljoin(self.base_url, href)
-        return _site_url(self.site, absolute)
+        if "/." not in href:  # no dot segments to resolve: the common forms need no urljoin
+            if href.startswith(("https://", "http://")):
+                return href
+            if href.startswith("/") and not href.startswith("//"):
+                return self.base_origin + href  # root-relative: the most common link
+        return urljoin(self.base_url, href)
+
+    def site_url(self, href: str | None) -> str | None:
+        """Canonical site URL for an on-site href; None for off-site or unusable hrefs."""
+        absolute = self.absolute(href)
+        return _site_url(self.site, absolute) if absolute else None
 
     @cached_property
     def jsonld_nodes(self) -> list[dict[str, Any]]:
-        return jsonld.parse_nodes(self.selector)
+        return jsonld.parse_nodes(self.tagged("script"))
 
     @cached_property
     def metas(self) -> dict[str, list[str]]:
-        return meta.parse_metas(self.selector)
+        return meta.parse_metas(self.tagged("meta"))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from lxml import html as lxml_html
+from lxml import etree
 
-_WS = re.compile(r"\s+")
 _SKIP_TEXT_TAGS = frozenset({"script", "style", "noscript", "template"})
 #: Lazy-loading placeholders the site's theme shows in place of pictures.
 PLACEHOLDER = re.compile(r"^(?:Loading(?: image)?\s*(?:\.\.\.|…)|جار[ٍي]? التحميل\s*(?:\.\.\.|…)?)$", re.I)
@@ -18,15 +17,20 @@ _CREDIT = re.compile(r"^(?P<caption>.*?)\s*\[(?P<credit>[^\[\]]+)\]\s*$", re.S)
 
 
 def squash(text: str | None) -> str:
-    """Collapse runs of white space (including no-break spaces) and trim."""
-    return _WS.sub(" ", text or "").strip()
+    """Collapse runs of white space (including no-break spaces) and trim.
+
+    ``str.split()`` splits on exactly the characters ``\\s`` matches in a ``str`` pattern."""
+    return " ".join(text.split()) if text else ""
 
 
-def node_text(node: lxml_html.HtmlElement) -> str:
+def node_text(node: etree._Element) -> str:
     """Visible text of an element, scripts and styles left out, white space collapsed."""
+    if next(node.iter(*_SKIP_TEXT_TAGS), None) is None:
+        # nothing to leave out: lxml gathers the text (comments' and PIs' left out, tails kept)
+        return squash("".join(node.itertext()))
     parts: list[str] = []
 
-    def walk(el: lxml_html.HtmlElement) -> None:
+    def walk(el: etree._Element) -> None:
         if isinstance(el.tag, str) and el.tag.lower() in _SKIP_TEXT_TAGS:
             return
         if el.text and isinstance(el.tag, str):
