@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from parsel import Selector
+from lxml import etree
 from w3lib.encoding import html_to_unicode
 
 from khabar_crawler.extract import extract_article
 from khabar_crawler.extract.markup import CONTENT_XPATHS
+from khabar_crawler.extract.page import parse_html
 from khabar_crawler.snapshot import Snapshot
 
 
@@ -46,23 +47,28 @@ def article_pages(directory: Path, count: int) -> list[tuple[str, str | None, by
     return pages
 
 
-FLOOR_QUERIES = (
-    '//script[@type="application/ld+json"]/text()',
-    "//head//meta[@content]",
-    '//link[@rel="canonical"]/@href',
-    "//h1",
-    *CONTENT_XPATHS,
-    "//p",
-    "//figure//img",
-    "//a/@href",
+FLOOR_QUERIES = tuple(
+    etree.XPath(query)
+    for query in (
+        '//script[@type="application/ld+json"]/text()',
+        "//head//meta[@content]",
+        '//link[@rel="canonical"]/@href',
+        "//h1",
+        *CONTENT_XPATHS,
+        "//p",
+        "//figure//img",
+        "//a/@href",
+    )
 )
 
 
 def floor(url: str, content_type: str | None, body: bytes) -> Any:
-    """The floor: decode, parse with parsel/lxml and run the extractor's selector queries."""
+    """The floor: decode, parse with lxml's HTML parser (as the extractor does) and find the
+    nodes the extractor reads (metadata, headline, content containers, paragraphs, images,
+    links), compiled once, nothing serialised: what any extractor of these fields must do."""
     _, text = html_to_unicode(content_type, body)
-    selector = Selector(text=text)
-    return [selector.xpath(query).getall() for query in FLOOR_QUERIES]
+    root = parse_html(text)
+    return [query(root) for query in FLOOR_QUERIES]
 
 
 def ours(url: str, content_type: str | None, body: bytes) -> Any:
