@@ -140,7 +140,7 @@ def table(results: dict[str, Any], command: str) -> str:
         floor, ours, theirs = row["floor"]["rate"], row["ours"]["rate"], row["trafilatura"]["rate"]
         ceiling = row["ceiling"]["rate"]
         entries = [
-            ("parse floor (parsel/lxml + selectors)", row["floor"], "", ""),
+            ("parse floor (lxml parse + the extractor's node lookups)", row["floor"], "", ""),
             (
                 "our extraction",
                 row["ours"],
