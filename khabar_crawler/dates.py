@@ -1,105 +1,377 @@
-"""Dates as pages show them: ISO 8601 first, then Arabic month names and relative forms.
+"""Dates as pages show them: ISO 8601 first, then the visible forms of Arabic news sites.
 
-Used by the clean pipeline for pages whose only date is visible text ("18 يوليو 2024",
-"١٨ تموز ٢٠٢٤ - 14:05", "منذ ساعتين", "أمس"). Relative forms need the fetch time.
+Used by the clean pipeline for pages whose only date is visible text. Everything is read
+in the ``ar-v1`` search form (:func:`khabar_crawler.textnorm.search_form`: hamza-less
+alef, ه for ة, no tashkeel or tatweel, Arabic-Indic ٠–٩ and Persian ۰–۹ digits as ASCII,
+Latin lower-cased), with Persian ی ک ھ read as ي ك ه and French accents dropped. Noise
+around the date ("نشر في:", "آخر تحديث:", "تاريخ النشر", weekday names, the Arabic comma
+``،``) is skipped: the date is searched for, not matched whole.
+
+Machine dates
+    :func:`~khabar_crawler.extract.dates.parse_datetime` is tried first, so an ISO 8601 or
+    RFC 822 string wins with its own offset. The exception is RFC 822-looking text with
+    an am/pm marker or a named zone ("12 May 2024 02:30 PM", "... GMT+3"), which
+    ``parse_datetime`` reads without them; those go through the rules below. An ISO
+    timestamp inside other text ("تاريخ النشر: 2024-07-18T14:05:00+03:00") is read too.
+
+Month names, day first or month first, year of four digits
+    "18 يوليو 2024", "١٨ تموز ٢٠٢٤", "18 يوليو، 2024", "يوليو 18, 2024", "18 July 2024",
+    "July 18, 2024", "8 février 2019". Names (:data:`MONTHS`): Egyptian/Gulf (يناير ...
+    ديسمبر, يونيه, يوليه), Levantine/Iraqi (كانون الثاني ... كانون الأول, آب, also without
+    the article: تشرين ثاني), Maghrebi/Francophone (جانفي فيفري مارس أفريل ماي جوان جويلية
+    أوت ...), Moroccan (يوليوز غشت شتنبر نونبر دجنبر), English and French names and the
+    usual abbreviations. Double names are read when both agree: "تموز/يوليو",
+    "يوليو (تموز)", "18 تموز (يوليو) 2024".
+
+Numeric dates
+    "18/07/2024", "18-07-2024", "18.07.2024" are day first (d/m/y, as Arab sites write);
+    "2024/07/18" (four-digit year first) is y/m/d. US month-first dates are not guessed:
+    "07/18/2024" is an impossible day-first date and gives None.
+
+Times
+    "14:05", "14:05:30", "14h05"; with ص/م, صباحاً/مساءً, ظهراً (noon: 1–10 become
+    13–22), AM/PM ("12:00 ص" is midnight, "12:00 م" noon). The time may follow the date
+    or precede it, across separators ("-", "|", "،"), "الساعة", "في" and weekday names.
+    An explicit zone after the time replaces ``tz``: "+03:00", "GMT+3", "UTC",
+    "بتوقيت غرينتش", "ت.غ", "بتوقيت مكة المكرمة" (+03:00, no DST).
+
+Relative forms, anchored on ``now`` (the fetch time; None without it)
+    "منذ"/"قبل" with an optional count (digits, or the words ثلاث ... عشر) and a unit in
+    singular, dual or plural: ثانية, دقيقة, ساعة, يوم, أسبوع, شهر (30 days), سنة/عام
+    (365 days): "منذ ساعتين", "قبل 3 ساعات", "منذ ٥ دقائق", "منذ أسبوع", "قبل شهرين".
+    A plural without a count ("منذ ساعات") is too vague and gives None. "الآن", "للتو",
+    "منذ قليل", "منذ لحظات" give ``now``. "أمس"/"البارحة" give ``now`` minus a day, or
+    yesterday at the given time in ``tz`` ("أمس 14:05", "أمس الساعة 10:15 م"); "أول أمس"
+    two days. "اليوم" needs a time ("اليوم 14:05": today in ``tz`` at that time), since
+    it is also part of names such as "اليوم السابع" and "المصري اليوم". English
+    ("3 hours ago", "yesterday", "today 14:05") and French ("il y a 3 heures", "hier")
+    likewise.
+
+Years outside 1900–2099 (Hijri years such as 1445) and impossible dates (31 فيفري) are
+skipped; text without a date gives None. Absolute dates are in ``tz`` unless the text
+names a zone; relative ones keep ``now``'s zone (a naive ``now`` is taken in ``tz``).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta, timezone, tzinfo
 
 from khabar_crawler.extract.dates import UTC, parse_datetime
 from khabar_crawler.textnorm import search_form
 
-#: Gregorian month names: Egyptian/Gulf (يناير...) and Levantine/Iraqi (كانون الثاني...),
-#: in their search form (hamza-less alef, ه for ة).
-MONTHS: dict[str, int] = {
-    "يناير": 1,
-    "فبراير": 2,
-    "مارس": 3,
-    "ابريل": 4,
-    "مايو": 5,
-    "يونيو": 6,
-    "يونيه": 6,
-    "يوليو": 7,
-    "يوليه": 7,
-    "اغسطس": 8,
-    "سبتمبر": 9,
-    "اكتوبر": 10,
-    "نوفمبر": 11,
-    "ديسمبر": 12,
-    "كانون الثاني": 1,
-    "شباط": 2,
-    "اذار": 3,
-    "نيسان": 4,
-    "ايار": 5,
-    "حزيران": 6,
-    "تموز": 7,
-    "اب": 8,
-    "ايلول": 9,
-    "تشرين الاول": 10,
-    "تشرين الثاني": 11,
-    "كانون الاول": 12,
-}
-_MONTH_ALTERNATION = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-_ABSOLUTE = re.compile(
-    rf"(?P<day>\d{{1,2}})\s+(?:/\s*)?(?P<month>{_MONTH_ALTERNATION})\s*(?:/\s*)?,?\s*(?P<year>\d{{4}})"
-    r"(?:\D{0,12}?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?:\s*(?P<ampm>ص|م|am|pm))?)?"
+#: what the search form leaves that dates still need folded: Persian letters, French accents
+_EXTRA = str.maketrans(
+    {
+        "ی": "ي",
+        "ک": "ك",
+        "ھ": "ه",
+        "é": "e",
+        "è": "e",
+        "ê": "e",
+        "û": "u",
+        "ù": "u",
+        "ô": "o",
+        "â": "a",
+        "à": "a",
+        "î": "i",
+        "ç": "c",
+        "’": "'",
+    }
 )
-_UNITS = {
-    "ثانيه": "seconds",
-    "ثانيتين": "seconds",
-    "ثوان": "seconds",
-    "ثواني": "seconds",
-    "دقيقه": "minutes",
-    "دقيقتين": "minutes",
-    "دقائق": "minutes",
-    "ساعه": "hours",
-    "ساعتين": "hours",
-    "ساعات": "hours",
-    "يوم": "days",
-    "يومين": "days",
-    "ايام": "days",
-    "اسبوع": "weeks",
-    "اسبوعين": "weeks",
-    "اسابيع": "weeks",
+
+
+def _form(text: str) -> str:
+    return search_form(text).translate(_EXTRA)
+
+
+def _alternation(words: Iterable[str]) -> str:
+    """A regex alternation of ``words``, longest first (so "مايو" is tried before "ماي")."""
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+    1: ("يناير", "كانون الثاني", "كانون ثاني", "جانفي", "january", "jan", "janvier", "janv"),
+    2: ("فبراير", "شباط", "فيفري", "february", "feb", "fevrier", "fevr", "fev"),
+    3: ("مارس", "آذار", "march", "mar", "mars"),
+    4: ("أبريل", "إبريل", "نيسان", "أفريل", "april", "apr", "avril", "avr"),
+    5: ("مايو", "أيار", "ماي", "may", "mai"),
+    6: ("يونيو", "يونيه", "حزيران", "جوان", "june", "jun", "juin"),
+    7: ("يوليو", "يوليه", "تموز", "جويلية", "جويلة", "يوليوز", "july", "jul", "juillet", "juil"),
+    8: ("أغسطس", "آب", "أوت", "غشت", "august", "aug", "aout"),
+    9: ("سبتمبر", "أيلول", "شتنبر", "september", "sep", "sept", "septembre"),
+    10: ("أكتوبر", "تشرين الأول", "تشرين أول", "october", "oct", "octobre"),
+    11: ("نوفمبر", "تشرين الثاني", "تشرين ثاني", "نونبر", "november", "nov", "novembre"),
+    12: ("ديسمبر", "كانون الأول", "كانون أول", "دجنبر", "december", "dec", "decembre"),
+}
+#: month names in their normalised form (see the module documentation) -> month number
+MONTHS: dict[str, int] = {_form(name): n for n, names in _MONTH_NAMES.items() for name in names}
+
+_WEEKDAYS = [
+    _form(w)
+    for names in (
+        ("الأحد", "الإثنين", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت"),
+        ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"),
+        ("sun", "mon", "tue", "wed", "thu", "fri", "sat"),
+        ("dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"),
+    )
+    for w in names
+]
+
+_MONTH = _alternation(MONTHS)
+#: a letter (digits may touch a month name: "18يوليو2024")
+_LETTER = r"[^\W\d_]"
+_MONTHS_PART = (
+    rf"(?<!{_LETTER})(?P<month>{_MONTH})(?!{_LETTER})\.?"
+    rf"(?:\s*[/\-(]\s*(?P<month2>{_MONTH})(?!{_LETTER})\.?\s*\)?)?"
+)
+_DAY = r"(?<![\d:])(?P<day>\d{1,2})(?:(?:st|nd|rd|th|er)(?![a-z]))?(?!\d)"
+_YEAR = r"(?P<year>\d{4})(?!\d)"
+_SEP = r"[\s,،/\-.]*"
+_ABSOLUTE = (
+    # 18 يوليو 2024, 18 تموز (يوليو) 2024, 18 July 2024
+    re.compile(_DAY + _SEP + _MONTHS_PART + _SEP + _YEAR),
+    # يوليو 18، 2024, July 18, 2024
+    re.compile(_MONTHS_PART + _SEP + _DAY + _SEP + _YEAR),
+    # 18/07/2024, 18-07-2024, 18.07.2024
+    re.compile(r"(?<![\d:])(?P<day>\d{1,2})\s*(?P<sep>[/\-.])\s*(?P<month>\d{1,2})\s*(?P=sep)\s*" + _YEAR),
+    # 2024/07/18
+    re.compile(
+        r"(?<!\d)(?P<year>\d{4})\s*(?P<sep>[/\-.])\s*(?P<month>\d{1,2})\s*(?P=sep)\s*(?P<day>\d{1,2})(?!\d)"
+    ),
+)
+#: an ISO 8601 timestamp inside other text (the search form lower-cases its T and Z)
+_ISO_INSIDE = re.compile(
+    r"(?<!\d)\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?(?!\d)"
+)
+_YEARS = range(1900, 2100)
+
+_PM = {"م", "مساء", "مساءا", "عصرا", "pm"}
+_NOON = {"ظهرا", "ظهر"}
+_AM = {"ص", "صباحا", "صباح", "am"}
+_ZONES = {"مكه المكرمه": 3, "مكه": 3, "غرينتش": 0, "غرينيتش": 0, "جرينتش": 0, "gmt": 0, "utc": 0}
+_TIME = (
+    r"(?P<hour>\d{1,2})\s*[:h]\s*(?P<minute>\d{2})(?:\s*:\s*(?P<second>\d{2}))?(?!\d)"
+    # "م" also starts words ("مكة"): a marker stands alone
+    r"(?:\s*(?P<ampm>[ap]\.?\s?m\.?|" + _alternation((_PM | _NOON | _AM) - {"am", "pm"}) + r")(?!\w))?"
+    r"(?:\s*\(?\s*(?:(?:ب?توقيت\s+)?(?P<zone>" + _alternation(_ZONES) + r"|ت\.?\s?غ)(?!\w)"
+    r"\s*(?P<zone_offset>[+-]\s*\d{1,2}(?::?\d{2})?)?"
+    r"|(?P<offset>[+-]\d{2}:?\d{2}))\s*\)?)?"
+)
+#: what may stand between a date and its time: separators, era, "الساعة", weekday names
+_GAP = (
+    r"(?:[\s,،؛;\-–—|@•·/.()]|(?:"
+    + _alternation([_form(w) for w in ("م", "ميلادي", "ميلادية", "الساعة", "ساعة", "في", "على", "at", "à")])
+    + "|"
+    + _alternation(_WEEKDAYS)
+    + r")(?!\w))*?"
+)
+_TIME_AFTER = re.compile(_GAP + _TIME)
+_TIME_BEFORE = re.compile(r"(?<![\d:])" + _TIME + _GAP + r"$")
+_TIME_ANYWHERE = re.compile(r"(?<![\d:])" + _TIME)
+
+#: one of each unit; a month is 30 days and a year 365
+_STEP = {
+    "seconds": timedelta(seconds=1),
+    "minutes": timedelta(minutes=1),
+    "hours": timedelta(hours=1),
+    "days": timedelta(days=1),
+    "weeks": timedelta(weeks=1),
+    "months": timedelta(days=30),
+    "years": timedelta(days=365),
+}
+#: Arabic units: singular (1), dual (2) and plural (needs a count)
+_UNITS: dict[str, tuple[str, int | None]] = {
+    _form(word): (unit, count)
+    for unit, forms in {
+        "seconds": (("ثانية", 1), ("ثانيتين", 2), ("ثانيتان", 2), ("ثوان", None), ("ثواني", None)),
+        "minutes": (("دقيقة", 1), ("دقيقتين", 2), ("دقيقتان", 2), ("دقائق", None), ("دقايق", None)),
+        "hours": (("ساعة", 1), ("ساعتين", 2), ("ساعتان", 2), ("ساعات", None)),
+        "days": (("يوم", 1), ("يومين", 2), ("يومان", 2), ("أيام", None)),
+        "weeks": (("أسبوع", 1), ("أسبوعين", 2), ("أسبوعان", 2), ("أسابيع", None)),
+        "months": (("شهر", 1), ("شهرين", 2), ("شهران", 2), ("أشهر", None), ("شهور", None)),
+        "years": (
+            ("سنة", 1),
+            ("سنتين", 2),
+            ("سنتان", 2),
+            ("سنوات", None),
+            ("سنين", None),
+            ("عام", 1),
+            ("عامين", 2),
+            ("عامان", 2),
+            ("أعوام", None),
+        ),
+    }.items()
+    for word, count in forms
+}
+_COUNT_WORDS = {
+    _form(word): n
+    for n, words in {
+        3: ("ثلاث", "ثلاثة"),
+        4: ("أربع", "أربعة"),
+        5: ("خمس", "خمسة"),
+        6: ("ست", "ستة"),
+        7: ("سبع", "سبعة"),
+        8: ("ثماني", "ثمان", "ثمانية"),
+        9: ("تسع", "تسعة"),
+        10: ("عشر", "عشرة"),
+    }.items()
+    for word in words
 }
 _RELATIVE = re.compile(
-    r"منذ\s+(?:(?P<count>\d+)\s+)?(?P<unit>" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
+    r"(?<!\w)(?:منذ|قبل)\s+(?:(?:حوالي|نحو|قرابه)\s+)?(?:(?P<count>\d+|"
+    + _alternation(_COUNT_WORDS)
+    + r")\s+)?(?P<unit>"
+    + _alternation(_UNITS)
+    + r")(?!\w)"
 )
+_LATIN_UNITS = {
+    "second": "seconds",
+    "sec": "seconds",
+    "seconde": "seconds",
+    "minute": "minutes",
+    "min": "minutes",
+    "hour": "hours",
+    "hr": "hours",
+    "heure": "hours",
+    "day": "days",
+    "jour": "days",
+    "week": "weeks",
+    "semaine": "weeks",
+    "month": "months",
+    "mois": "months",
+    "year": "years",
+    "an": "years",
+    "annee": "years",
+}
+_LATIN_RELATIVE = re.compile(
+    r"(?<!\w)(?:(?P<en>\d+|an?|one)\s+(?P<en_unit>second|sec|minute|min|hour|hr|day|week|month|year)s?\.?"
+    r"\s+ago|il\s+y\s+a\s+(?P<fr>\d+|une?)\s+(?P<fr_unit>seconde|minute|heure|jour|semaine|mois|annee|an)s?)"
+    r"(?!\w)"
+)
+#: days back from today; "اليوم"/"today" needs a time (see the module documentation)
+_DAY_WORDS = {
+    "اول امس": 2,
+    "اول البارحه": 2,
+    "امس": 1,
+    "البارحه": 1,
+    "yesterday": 1,
+    "hier": 1,
+    "اليوم": 0,
+    "today": 0,
+    "aujourd'hui": 0,
+}
+_DAY_WORD = re.compile(r"(?<!\w)(?P<word>" + _alternation(_DAY_WORDS) + r")(?!\w)")
+_NOW = re.compile(r"(?<!\w)(?:الان|للتو|(?:منذ|قبل) (?:قليل|لحظات)|just now|a l'instant)(?!\w)")
 
 
 def parse_display_date(text: str | None, now: datetime | None = None, tz: tzinfo = UTC) -> datetime | None:
-    """Parse a date as a page shows it; ``now`` (the fetch time) anchors relative forms."""
+    """Parse a date as a page shows it; ``now`` (the fetch time) anchors relative forms.
+
+    The forms read are listed in the module documentation. Returns an aware datetime, or
+    None when ``text`` holds no readable date (or only a relative one and ``now`` is None).
+    """
     if not text or not text.strip():
         return None
-    iso = parse_datetime(text, tz)
-    if iso is not None:
-        return iso
-    form = search_form(text)
-    match = _ABSOLUTE.search(form)
-    if match:
-        hour, minute = int(match["hour"] or 0), int(match["minute"] or 0)
-        if match["ampm"] in ("م", "pm") and hour < 12:
-            hour += 12
-        elif match["ampm"] in ("ص", "am") and hour == 12:
-            hour = 0
-        try:
-            return datetime(
-                int(match["year"]), MONTHS[match["month"]], int(match["day"]), hour, minute, tzinfo=tz
-            )
-        except ValueError:
-            return None
-    if now is None:
+    form = _form(text)
+    machine = parse_datetime(text, tz)
+    if machine is not None and not any(m["ampm"] or m["zone"] for m in _TIME_ANYWHERE.finditer(form)):
+        return machine
+    inside = _ISO_INSIDE.search(form)
+    if inside:
+        parsed = parse_datetime(inside.group().upper(), tz)
+        if parsed is not None:
+            return parsed
+    absolute = _absolute(form, tz)
+    if absolute is not None or now is None:
+        return absolute
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=tz)
+    return _relative(form, now, tz)
+
+
+def _absolute(form: str, tz: tzinfo) -> datetime | None:
+    """The earliest valid absolute date in ``form``, with its time when one is next to it."""
+    best: tuple[int, datetime] | None = None
+    for pattern in _ABSOLUTE:
+        for match in pattern.finditer(form):
+            if best is not None and match.start() >= best[0]:
+                break
+            found = _date_of(match, form, tz)
+            if found is not None:
+                best = (match.start(), found)
+                break
+    return best[1] if best else None
+
+
+def _date_of(match: re.Match[str], form: str, tz: tzinfo) -> datetime | None:
+    year = int(match["year"])
+    if year not in _YEARS:  # a Hijri year (1445) or a number that is no year
         return None
-    if re.search(r"(?:^|\s)(?:امس|البارحه)(?:\s|$)", form):
-        return now - timedelta(days=1)
-    if re.search(r"(?:^|\s)(?:الان|للتو)(?:\s|$)", form):
+    groups = match.groupdict()
+    if "sep" in groups:
+        month = int(match["month"])
+    else:
+        month = MONTHS[match["month"]]
+        if match["month2"] and MONTHS[match["month2"]] != month:
+            return None
+    clock = _TIME_AFTER.match(form, match.end()) or _TIME_BEFORE.search(form, 0, match.start())
+    try:
+        day = datetime(year, month, int(match["day"]), tzinfo=tz)
+        return _at(day, clock) if clock else day
+    except ValueError:
+        return None
+
+
+def _at(day: datetime, clock: re.Match[str]) -> datetime:
+    """``day`` at the time of ``clock`` (in its zone when it names one); ValueError if impossible."""
+    hour = int(clock["hour"])
+    marker = re.sub(r"[.\s]", "", clock["ampm"] or "")
+    if (marker in _PM and hour < 12) or (marker in _NOON and hour < 11):
+        hour += 12
+    elif marker in _AM and hour == 12:
+        hour = 0
+    zone = day.tzinfo
+    if clock["zone"] or clock["offset"]:
+        offset = clock["offset"] or clock["zone_offset"]
+        hours = _ZONES.get(clock["zone"] or "", 0)
+        minutes = 0
+        if offset:
+            digits = re.sub(r"[\s:]", "", offset)
+            sign = -1 if digits[0] == "-" else 1
+            digits = digits[1:]
+            hh, mm = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "0")
+            hours, minutes = hours + sign * int(hh), sign * int(mm)
+        zone = timezone(timedelta(hours=hours, minutes=minutes))
+    return datetime.combine(
+        day.date(), time(hour, int(clock["minute"]), int(clock["second"] or 0)), tzinfo=zone
+    )
+
+
+def _relative(form: str, now: datetime, tz: tzinfo) -> datetime | None:
+    if _NOW.search(form):
         return now
     match = _RELATIVE.search(form)
     if match:
-        unit = match["unit"]
-        count = int(match["count"]) if match["count"] else (2 if unit.endswith("ين") else 1)
-        return now - timedelta(**{_UNITS[unit]: count})
+        unit, implied = _UNITS[match["unit"]]
+        raw = match["count"]
+        count = (int(raw) if raw.isdigit() else _COUNT_WORDS[raw]) if raw else implied
+        return None if count is None else now - count * _STEP[unit]
+    match = _LATIN_RELATIVE.search(form)
+    if match:
+        raw = match["en"] or match["fr"]
+        unit = _LATIN_UNITS[match["en_unit"] or match["fr_unit"]]
+        return now - (int(raw) if raw.isdigit() else 1) * _STEP[unit]
+    match = _DAY_WORD.search(form)
+    if match:
+        back = _DAY_WORDS[match["word"]]
+        clock = _TIME_AFTER.match(form, match.end()) or _TIME_BEFORE.search(form, 0, match.start())
+        if clock is None:
+            return now - timedelta(days=back) if back else None
+        local = now.astimezone(tz)
+        try:
+            return _at(datetime.combine(local.date() - timedelta(days=back), time(), tzinfo=tz), clock)
+        except ValueError:
+            return None
     return None
