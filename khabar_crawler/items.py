@@ -65,6 +65,10 @@ class ArticleItem:
     #: dates as the page showed them when they were not machine-readable (clean parses them)
     published_at_raw: str | None = None
     modified_at_raw: str | None = None
+    #: which extraction layer filled each field: ``{"body": "site", "published_at": "jsonld"}``;
+    #: layers are ``site`` (the khabarayn profile), ``jsonld``, ``microdata``, ``meta``,
+    #: ``generic`` (the generic article reading) and ``discovery`` (what a sitemap or feed said)
+    field_layers: dict[str, str] = field(default_factory=dict)
     # set by the pipelines (clean, dedupe)
     title_search: str | None = None
     summary_search: str | None = None
@@ -95,4 +99,4 @@ GOLDEN_FIELDS: tuple[str, ...] = (
     "see_also",
     "related",
 )
-CRAWL_FIELDS: tuple[str, ...] = ("fetched_url", "redirect_urls", "status", "fetched_at")
+CRAWL_FIELDS: tuple[str, ...] = ("fetched_url", "redirect_urls", "status", "fetched_at", "field_layers")

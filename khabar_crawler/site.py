@@ -86,11 +86,18 @@ class Site:
         return _name_pattern((self.name, *self.aliases))
 
 
-@lru_cache(maxsize=16)
+def name_pattern_of(site: Site, others: tuple[str, ...]) -> str:
+    """A regex matching the site's names or ``others`` (the names a page gives its own site)."""
+    return _name_pattern((site.name, *site.aliases, *others)) if others else site.name_pattern()
+
+
+@lru_cache(maxsize=1024)
 def _name_pattern(names: tuple[str, ...]) -> str:
     """Built once per set of names: every article page asks for it."""
     alternatives = []
     for name in names:
         bare = re.sub(_DIACRITICS, "", name)
+        if not bare.strip():
+            continue
         alternatives.append("".join(re.escape(ch) + _DIACRITICS for ch in bare))
     return "(?:" + "|".join(alternatives) + ")"

@@ -90,10 +90,15 @@ def test_jsonld_in_body_counts() -> None:
     assert jsonld.article_node(page(body).jsonld_nodes) is not None
 
 
-def test_metas_come_from_head_only() -> None:
+def test_metas_of_the_head_win() -> None:
     head = '<meta property="og:title" content="من الرأس"><meta name="author" content="">'
     body = '<div><meta property="og:title" content="من الجسم"></div>'
     assert page(body, head=head).metas == {"og:title": ["من الرأس"]}
+
+
+def test_metas_outside_the_head_count_when_the_head_lacks_them() -> None:
+    body = '<div><meta property="article:published_time" content="2024-05-01T10:00:00Z"></div>'
+    assert page(body).metas == {"article:published_time": ["2024-05-01T10:00:00Z"]}
 
 
 def test_canonical_needs_an_exact_rel() -> None:

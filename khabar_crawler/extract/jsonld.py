@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -26,6 +27,7 @@ ARTICLE_TYPES = frozenset(
 #: HTML comment and CDATA wrappers some CMSs put around a JSON-LD block
 _OPENERS = ("<!--", "//<![CDATA[", "<![CDATA[")
 _CLOSERS = ("-->", "//]]>", "]]>")
+_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -124,7 +126,17 @@ def text(node: dict[str, Any] | None, key: str) -> str | None:
         value = next((v for v in value if isinstance(v, str) and v.strip()), None)
     if isinstance(value, dict):
         value = value.get("@value") or value.get("name")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    return unescaped(value) or None if isinstance(value, str) else None
+
+
+def unescaped(value: str) -> str:
+    """A JSON-LD string as text: HTML entities (``&quot;``, ``&#039;``) decoded, tags and
+    surrounding white space removed (CMSs write escaped HTML into JSON-LD)."""
+    if "&" in value:
+        value = html.unescape(value)
+    if "<" in value:
+        value = _TAG.sub(" ", value)
+    return " ".join(value.split()) if "  " in value or "\n" in value else value.strip()
 
 
 def names(value: Any) -> list[str]:
@@ -133,9 +145,9 @@ def names(value: Any) -> list[str]:
     out = []
     for entry in values:
         if isinstance(entry, str):
-            out.append(entry.strip())
+            out.append(unescaped(entry))
         elif isinstance(entry, dict) and isinstance(entry.get("name"), str):
-            out.append(entry["name"].strip())
+            out.append(unescaped(entry["name"]))
     return [n for n in out if n]
 
 
@@ -158,7 +170,7 @@ def keywords(node: dict[str, Any] | None) -> list[str]:
         return []
     value = node.get("keywords")
     if isinstance(value, str):
-        return [k.strip() for k in re.split(r"[,،]", value) if k.strip()]
+        return [unescaped(k) for k in re.split(r"[,،]", value) if k.strip()]
     if isinstance(value, list):
-        return [k.strip() for k in value if isinstance(k, str) and k.strip()]
+        return [unescaped(k) for k in value if isinstance(k, str) and k.strip()]
     return []

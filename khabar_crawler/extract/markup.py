@@ -7,12 +7,13 @@ carries no JSON-LD and no metas.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
 from w3lib.url import safe_url_string
 
+from khabar_crawler.extract import boilerplate
 from khabar_crawler.extract.page import Page
 from khabar_crawler.extract.text import (
     PLACEHOLDER,
@@ -47,7 +48,6 @@ RELATED_CANDIDATES = '/descendant::*[contains(@class, "related") or starts-with(
 RELATED_CLASSES = frozenset({"related-news", "related-posts"})
 RELATED_IDS = frozenset({"related-news", "related-posts"})
 RELATED_HEADINGS = ("أخبار ذات صلة", "اخبار ذات صلة", "مواضيع ذات صلة", "مقالات ذات صلة")
-MIN_DENSE_PARAGRAPHS = 3
 HEADINGS = frozenset({"h2", "h3", "h4", "h5", "h6"})
 TEXT_BLOCKS = frozenset({"p", "li", "blockquote", "pre"})
 BLOCK_TAGS = frozenset(
@@ -135,21 +135,26 @@ def _inside(el: Element, containers: list[Element]) -> bool:
 
 
 def content_root(page: Page) -> Element | None:
-    """The container of the article text: a known theme container, else the element with
-    the most paragraphs of its own (at least ``MIN_DENSE_PARAGRAPHS``) outside cards."""
-    for expression in CONTENT_XPATHS:
-        found = xpath(page.root, expression)
-        if found:
-            node: Element = found[0]
-            return node
-    best: tuple[int, Element] | None = None
-    for parent in xpath(page.root, "//body//*[p]"):
-        if _in_chrome(parent) or SKIP_CLASSES.search(_classes(parent)):
-            continue
-        count = sum(1 for child in parent if _tag(child) == "p" and node_text(child))
-        if count >= MIN_DENSE_PARAGRAPHS and (best is None or count > best[0]):
-            best = (count, parent)
-    return best[1] if best else None
+    """The site profile's container of the article text: the first of the known theme
+    containers (``CONTENT_XPATHS``) in document order; None on a page of another template."""
+    found = site_container(page)
+    return found[0] if found else None
+
+
+def site_container(page: Page) -> tuple[Element, str] | None:
+    """``(container, layer)``: the schema.org ``articleBody`` (layer ``microdata``) or a
+    theme container of the site profile (layer ``site``). Computed once per page."""
+    cached = page.cache.get("site_container", _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
+    found: tuple[Element, str] | None = None
+    for index, expression in enumerate(CONTENT_XPATHS):
+        nodes = xpath(page.root, expression)
+        if nodes:
+            found = (nodes[0], "microdata" if index == 0 else "site")
+            break
+    page.cache["site_container"] = found
+    return found
 
 
 def article_root(page: Page) -> Element | None:
@@ -254,12 +259,11 @@ LEDE_CLASSES = frozenset(
 )
 
 
-def lede(page: Page) -> str | None:
+def lede(page: Page, content_roots: Sequence[Element] = ()) -> str | None:
     """The lede: a block with a lede class outside the content, related cards and chrome;
     else the paragraph right after the headline."""
-    content = content_root(page)
     related = related_root(page)
-    excluded = [e for e in (content, related) if e is not None]
+    excluded = [*content_roots, *([related] if related is not None else [])]
     for node in xpath(page.root, "//body//*[@class]"):
         if not LEDE_CLASSES & set(_classes(node).split()) or _inside(node, excluded) or _in_chrome(node):
             continue
@@ -480,27 +484,62 @@ def figure_images(page: Page, el: Element) -> list[Image]:
     return images
 
 
-def content(page: Page, root: Element) -> Content:
-    """Sections, inline see-also links and images of the article content, in order."""
+def _br_lines(el: Element) -> list[str]:
+    """The text of ``el`` cut at its ``<br>`` elements (a paragraph a line)."""
+    lines: list[str] = []
+    current: list[str] = [el.text or ""]
+    for child in el:
+        if _tag(child) == "br":
+            lines.append(squash("".join(current)))
+            current = []
+        elif _is_element(child) and _tag(child) not in SKIP_TAGS:
+            current.append(node_text(child) + " ")
+        current.append(child.tail or "")
+    lines.append(squash("".join(current)))
+    return [line for line in lines if line]
+
+
+def _paragraphs(el: Element) -> list[str]:
+    """The paragraphs of a text block: one, or one a line when ``<br>`` separates lines."""
+    if next(el.iterchildren("br"), None) is None:
+        text = node_text(el)
+        return [text] if text else []
+    return _br_lines(el)
+
+
+def _is_prose(el: Element, text: str) -> bool:
+    """Article text rather than chrome: not a placeholder, a chrome or date line, a legal
+    notice, or mostly links."""
+    if PLACEHOLDER.match(text) or boilerplate.is_chrome_line(text) or boilerplate.is_date_line(text):
+        return False
+    if boilerplate.links_to_legal_pages(el):
+        return False
+    return boilerplate.link_density(el, len(node_text(el))) <= boilerplate.LINK_DENSITY_MAX
+
+
+def content(page: Page, roots: Element | Sequence[Element]) -> Content:
+    """Sections, inline see-also links and images of the article content, in order: the
+    children of ``roots`` (one container, or several sibling containers), theme chrome left
+    out whatever the layer that found them."""
     out = Content()
 
     def walk(el: Element) -> None:
         if not _is_element(el):
             return
         tag = _tag(el)
-        if tag in SKIP_TAGS or el.get("hidden") is not None:
+        if tag in SKIP_TAGS or boilerplate.is_hidden(el):
             return
         if _is_see_also(el):
             out.see_also.extend(_see_also_links(page, el))
             return
-        if SKIP_CLASSES.search(_classes(el)):
+        if boilerplate.is_chrome(el):
             return
         if tag in ("figure", "img", "picture"):
             out.images.extend(figure_images(page, el))
             return
         if tag in HEADINGS:
             text = node_text(el)
-            if text:
+            if text and _is_prose(el, text):
                 out.add_heading(text)
             return
         leaf_div = tag in ("div", "section") and not _has_block_children(el)
@@ -511,15 +550,16 @@ def content(page: Page, root: Element) -> Content:
                 return
             for img in el.iter("img"):
                 out.images.extend(figure_images(page, img))
-            text = node_text(el)
-            if text and not PLACEHOLDER.match(text):
-                out.add_paragraph(text)
+            for text in _paragraphs(el):
+                if _is_prose(el, text):
+                    out.add_paragraph(text)
             return
         for child in el:
             walk(child)
 
-    for child in root:
-        walk(child)
+    for root in [roots] if isinstance(roots, etree._Element) else roots:
+        for child in root:
+            walk(child)
     return out
 
 

@@ -8,7 +8,8 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from khabar_crawler.extract import jsonld, meta
+from khabar_crawler.extract import jsonld, meta, microdata
+from khabar_crawler.extract.xpath import xpath
 from khabar_crawler.site import Site
 
 
@@ -96,3 +97,7 @@ class Page:
     @cached_property
     def metas(self) -> dict[str, list[str]]:
         return meta.parse_metas(self.tagged("meta"))
+
+    @cached_property
+    def microdata(self) -> microdata.Microdata:
+        return microdata.parse(self.root, xpath(self.root, "//*[@itemscope][@itemtype]"))

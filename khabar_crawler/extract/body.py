@@ -1,0 +1,78 @@
+"""The article body: the site profile's container first, the generic reading when the
+profile finds nothing or much less text than the page holds.
+
+A page of the site's known theme is read by the profile alone: its container holds most of
+the page's paragraph text, and that is checked by one cheap pass over the ``<p>`` elements,
+so the generic reading never taxes those pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from khabar_crawler.extract import generic, markup
+from khabar_crawler.extract.page import Page
+
+Element = etree._Element
+
+#: the profile's text needs no second opinion when it is at least this share of the page's
+#: paragraph text
+PROFILE_SHARE = 0.5
+#: the generic reading replaces the profile's when it finds this much more text
+GENERIC_GAIN = 1.5
+
+
+@dataclass(frozen=True)
+class Body:
+    roots: tuple[Element, ...]
+    content: markup.Content
+    #: the layer that found it: ``site``, ``microdata`` or ``generic`` (``none`` when empty)
+    layer: str
+
+    @property
+    def chars(self) -> int:
+        return content_chars(self.content)
+
+
+def content_chars(content: markup.Content) -> int:
+    return sum(
+        len(text)
+        for section in content.sections
+        for text in ([section["heading"]] if section["heading"] else []) + section["paragraphs"]
+    )
+
+
+def paragraph_chars(page: Page) -> int:
+    """Characters of all the page's ``<p>`` text: what any reading of the page could find."""
+    body = page.root.find("body")
+    if body is None:
+        return 0
+    return sum(len(" ".join("".join(p.itertext()).split())) for p in body.iter("p"))
+
+
+def article_body(page: Page) -> Body:
+    """The article body of ``page`` and the layer it came from (computed once per page)."""
+    cached = page.cache.get("body")
+    if isinstance(cached, Body):
+        return cached
+    found = _article_body(page)
+    page.cache["body"] = found
+    return found
+
+
+def _article_body(page: Page) -> Body:
+    profile: Body | None = None
+    container = markup.site_container(page)
+    if container is not None:
+        element, layer = container
+        profile = Body((element,), markup.content(page, element), layer)
+        if profile.chars and profile.chars >= PROFILE_SHARE * paragraph_chars(page):
+            return profile
+    reading = generic.read(page)
+    if reading is not None:
+        candidate = Body(reading.roots, markup.content(page, list(reading.roots)), "generic")
+        if profile is None or candidate.chars > GENERIC_GAIN * profile.chars:
+            return candidate if candidate.chars else (profile or candidate)
+    return profile or Body((), markup.Content(), "none")
