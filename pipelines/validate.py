@@ -1,8 +1,11 @@
 """ValidatePipeline: drop items that must not become rows, with a precise reason.
 
-Required: canonical URL (absolute http(s)), article id, title, non-empty body, language
-(an ISO 639 code), published time (ISO 8601 with offset); list fields must be lists of the
-right shape. A failing item raises :class:`InvalidItem`, counted as
+Required: what every row needs — canonical URL (absolute http(s)), title, non-empty body,
+language (an ISO 639 code); list fields must be lists of the right shape. A real article
+keeps its row without the rest: without the site's own id it is known by its canonical URL,
+and without a publication time it is stored with ``published_at`` null and the date text it
+showed kept in ``published_raw`` (the coverage alarm watches that share). A publication time
+that is given must be ISO 8601 with offset. A failing item raises :class:`InvalidItem`, counted as
 ``khabar/validate/dropped/<reason>``, logged with its URL, and recorded in ``rejected_pages``
 by the storage pipeline.
 """
@@ -47,8 +50,6 @@ def problems(item: ArticleItem) -> list[tuple[str, str]]:
         found.append(("missing_canonical_url", "no canonical URL"))
     elif parts.scheme not in ("http", "https") or not parts.netloc:
         found.append(("invalid_canonical_url", f"not an absolute http(s) URL: {url!r}"))
-    if not item.article_id:
-        found.append(("missing_article_id", "no article id"))
     if not item.title or not item.title.strip():
         found.append(("missing_title", "no title"))
     if not isinstance(item.body, str) or not item.body.strip():
@@ -57,9 +58,7 @@ def problems(item: ArticleItem) -> list[tuple[str, str]]:
         found.append(("missing_language", "no language"))
     elif not _LANGUAGE.match(item.language):
         found.append(("invalid_language", f"not an ISO 639 code: {item.language!r}"))
-    if not item.published_at:
-        found.append(("missing_published_at", "no publication time"))
-    else:
+    if item.published_at:
         parsed = parse_datetime(item.published_at)
         if parsed is None or "T" not in item.published_at or parsed.utcoffset() is None:
             found.append(("invalid_published_at", f"not ISO 8601 with offset: {item.published_at!r}"))

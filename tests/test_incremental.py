@@ -187,7 +187,8 @@ def test_pause_and_resume_with_jobdir(tmp_path: Path, db_url: str, mirror: Mirro
 
 
 def test_coverage_breach_fails_the_run(tmp_path: Path, db_url: str) -> None:
-    """A snapshot whose article 41872 lost its dates: the run fails with a clear message."""
+    """A snapshot whose article 41872 lost its dates: the article is stored without them, and
+    the run fails with a clear message."""
     broken = snapshot_variant(tmp_path, lambda a: a.update(published=None, modified=None))
     mirror = Mirror(broken)
     try:
@@ -205,7 +206,8 @@ def test_coverage_breach_fails_the_run(tmp_path: Path, db_url: str) -> None:
         mirror.close()
     status = rows(db_url, select(CrawlRun.status))
     rejected = rows(db_url, select(RejectedPage.reason))
-    assert (done.returncode, status, rejected) == (3, [("failed",)], [("missing_published_at",)])
+    undated = rows(db_url, select(Article.article_id).where(Article.published_at.is_(None)))
+    assert (done.returncode, status, rejected, undated) == (3, [("failed",)], [], [("41872",)])
     assert "ALARM coverage/published_at: only 50% of 2 items have published_at" in done.stderr
 
 

@@ -13,12 +13,10 @@ from tests.helpers import golden_item
 BROKEN: list[tuple[str, dict[str, Any]]] = [
     ("missing_canonical_url", {"canonical_url": ""}),
     ("invalid_canonical_url", {"canonical_url": "/news/1/x/"}),
-    ("missing_article_id", {"article_id": None}),
     ("missing_title", {"title": "  "}),
     ("empty_body", {"body": ""}),
     ("missing_language", {"language": ""}),
     ("invalid_language", {"language": "Arabic"}),
-    ("missing_published_at", {"published_at": None}),
     ("invalid_published_at", {"published_at": "2024-07-18"}),
     ("invalid_tags", {"tags": "اليابان"}),
     ("invalid_images", {"images": [{"url": "https://khabarayn.com/a.jpg"}]}),
@@ -40,4 +38,16 @@ def test_message_names_the_url() -> None:
 
 def test_valid_item_passes() -> None:
     item = golden_item("52306")
+    assert ValidatePipeline.from_crawler(get_crawler()).process_item(item) is item
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"article_id": None}, {"published_at": None, "published_at_raw": "الجمعة 8 فيفري 2019"}],
+    ids=["no-site-id", "no-publication-time"],
+)
+def test_real_article_without_id_or_time_is_kept(changes: dict[str, Any]) -> None:
+    """Without the site's id an article is known by its canonical URL; without a publication
+    time it is stored with the date text it showed."""
+    item = golden_item("52306", **changes)
     assert ValidatePipeline.from_crawler(get_crawler()).process_item(item) is item

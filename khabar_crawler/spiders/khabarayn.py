@@ -30,7 +30,7 @@ from khabar_crawler.db import get_database
 from khabar_crawler.db.models import Article, PageState
 from khabar_crawler.distributed import configure_redis
 from khabar_crawler.extract import Page
-from khabar_crawler.extract.article import build_item, is_article_page
+from khabar_crawler.extract.article import build_item, classify
 from khabar_crawler.extract.challenge import page_problem
 from khabar_crawler.extract.dates import iso_datetime
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
@@ -246,8 +246,8 @@ class KhabaraynSpider(scrapy.Spider):
             self.crawler.signals.send_catch_log(page_rejected, url=response.url, reason=problem, detail=None)
             return
         try:
-            article = is_article_page(page)
-            item = build_item(page) if article else None
+            verdict = classify(page)
+            item = build_item(page) if verdict.article else None
         except Exception as exc:  # a broken page must never stop the crawl
             self._stat("extract/error")
             logger.error(
@@ -261,15 +261,11 @@ class KhabaraynSpider(scrapy.Spider):
             )
             item = None
         else:
-            self._stat("extract/article" if article else "extract/not_article")
+            self._stat("extract/article" if verdict.article else "extract/not_article")
+            if not verdict.article and verdict.substantial_text:
+                self._reject_text_page(response)
         if item is not None:
-            if not item.published_at and response.meta.get("published_hint"):
-                item.published_at = iso_datetime(response.meta["published_hint"])
-            item.fetched_url = response.url
-            item.redirect_urls = list(response.meta.get("redirect_urls", []))
-            item.status = response.status
-            item.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-            self._count_coverage(item)
+            self._complete(item, response)
             yield item
         seen = self._seen_check()
         skipped = 0
@@ -281,6 +277,36 @@ class KhabaraynSpider(scrapy.Spider):
             yield scrapy.Request(fetch_url, callback=self.parse_page)
         if skipped:
             self._stat("discovery/links_seen", skipped)
+
+    def _complete(self, item: ArticleItem, response: Response) -> None:
+        """Crawl metadata, what discovery knew of the page, and the extraction's counts."""
+        # a news sitemap's or feed's publication date is exact; a sitemap's lastmod only
+        # stands in when the page shows no date at all
+        hint = response.meta.get("published_hint") or (
+            None if item.published_at_raw else response.meta.get("lastmod")
+        )
+        if not item.published_at and hint:
+            item.published_at = iso_datetime(hint)
+            if item.published_at:
+                item.field_layers["published_at"] = "discovery"
+        item.fetched_url = response.url
+        item.redirect_urls = list(response.meta.get("redirect_urls", []))
+        item.status = response.status
+        item.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self._count_coverage(item)
+        for field, layer in item.field_layers.items():
+            self._stat(f"extract/layer/{field}/{layer}")
+
+    def _reject_text_page(self, response: Response) -> None:
+        """A page with the text of an article and no sign of one: recorded, never silent."""
+        self._stat("extract/rejected/not_article")
+        logger.warning("Not an article, though it holds a long text: %s", response.url)
+        self.crawler.signals.send_catch_log(
+            page_rejected,
+            url=response.url,
+            reason="not_article",
+            detail="a long text without a headline or any article metadata",
+        )
 
     def _seen_check(self) -> Callable[[bytes], bool] | None:
         """The duplicate filter's membership test, when it has one: navigation, footer and card
