@@ -82,25 +82,22 @@ class Verdict:
 def classify(page: Page) -> Verdict:
     """Every structured sign of an article counts, and no single weak sign vetoes another:
     JSON-LD or microdata of an Article type, ``og:type=article``, ``article:*`` metas, the
-    site profile's body container under a headline, a long non-listing text under an h1."""
-    signs: list[str] = []
+    site profile's body container under a headline, a long non-listing text under an h1.
+    The first sign found is enough; the costlier ones are read only when none was."""
     if jsonld.article_node(page.jsonld_nodes) is not None:
-        signs.append("jsonld")
-    if page.microdata.scope is not None:
-        signs.append("microdata")
+        return Verdict(True, ("jsonld",), False)
     if (metas.first(page.metas, "og:type") or "").lower() == "article":
-        signs.append("og:type")
+        return Verdict(True, ("og:type",), False)
     if any(key.startswith("article:") for key in page.metas):
-        signs.append("article-metas")
-    has_title = markup.title(page) is not None
-    if has_title and markup.site_container(page) is not None:
-        signs.append("container")
-    substantial = False
-    if not signs or signs == ["container"]:
-        substantial = _long_text(page)
-        if substantial and page.root.find(".//h1") is not None:
-            signs.append("long-text")
-    return Verdict(article=bool(signs), signs=tuple(signs), substantial_text=substantial)
+        return Verdict(True, ("article-metas",), False)
+    if page.microdata.scope is not None:
+        return Verdict(True, ("microdata",), False)
+    if markup.site_container(page) is not None and markup.title(page) is not None:
+        return Verdict(True, ("container",), False)
+    substantial = _long_text(page)
+    if substantial and page.root.find(".//h1") is not None:
+        return Verdict(True, ("long-text",), True)
+    return Verdict(False, (), substantial)
 
 
 def _long_text(page: Page) -> bool:
@@ -395,8 +392,10 @@ def _language(
         ("meta", lambda: metas.first(page.metas, "og:locale")),
     )
     declared = re.split(r"[-_]", value.strip())[0].lower() if value else ""
+    if declared in visible.ARABIC_SCRIPT:
+        return declared
     from_text = visible.script_language(_joined(content))
-    if from_text and from_text != declared and not (declared and visible.same_script(declared, from_text)):
+    if from_text and from_text != declared:
         layers["language"] = "generic"
         return from_text
     return declared or "ar"

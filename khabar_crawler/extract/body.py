@@ -2,8 +2,8 @@
 profile finds nothing or much less text than the page holds.
 
 A page of the site's known theme is read by the profile alone: its container holds most of
-the page's paragraph text, and that is checked by one cheap pass over the ``<p>`` elements,
-so the generic reading never taxes those pages.
+the page's paragraphs, and that is checked by counting the ``<p>`` elements, so the generic
+reading never taxes those pages. Otherwise the two readings are compared by their text.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from khabar_crawler.extract.page import Page
 
 Element = etree._Element
 
-#: the profile's text needs no second opinion when it is at least this share of the page's
-#: paragraph text
+#: the profile's text needs no second opinion when its container holds at least this share
+#: of the page's paragraphs
 PROFILE_SHARE = 0.5
 #: the generic reading replaces the profile's when it finds this much more text
 GENERIC_GAIN = 1.5
@@ -44,12 +44,18 @@ def content_chars(content: markup.Content) -> int:
     )
 
 
-def paragraph_chars(page: Page) -> int:
-    """Characters of all the page's ``<p>`` text: what any reading of the page could find."""
+def _paragraphs(root: Element) -> int:
+    return sum(1 for _ in root.iter("p"))
+
+
+def page_paragraphs(page: Page) -> int:
+    """The page's ``<p>`` elements outside its related-news section: what any reading of the
+    page could find (counted, not read: lxml walks them without building their text)."""
     body = page.root.find("body")
     if body is None:
         return 0
-    return sum(len(" ".join("".join(p.itertext()).split())) for p in body.iter("p"))
+    related = markup.related_root(page)
+    return _paragraphs(body) - (_paragraphs(related) if related is not None else 0)
 
 
 def article_body(page: Page) -> Body:
@@ -68,7 +74,7 @@ def _article_body(page: Page) -> Body:
     if container is not None:
         element, layer = container
         profile = Body((element,), markup.content(page, element), layer)
-        if profile.chars and profile.chars >= PROFILE_SHARE * paragraph_chars(page):
+        if profile.chars and _paragraphs(element) >= PROFILE_SHARE * page_paragraphs(page):
             return profile
     reading = generic.read(page)
     if reading is not None:

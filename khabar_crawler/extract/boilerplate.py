@@ -29,20 +29,25 @@ CHROME_CLASSES = re.compile(
 )
 #: inline styles that hide an element
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-#: short lines that are site chrome in any language: reading time, login and paywall prompts,
-#: "read also" teasers of another site's page, image-credit labels
-CHROME_LINES = re.compile(
-    r"^(?:\d+\s*(?:min(?:ute)?s?|دقائق|دقيقة|dk)(?:\s+(?:read|de lecture|قراءة|okuma))?"
+#: short lines that are site chrome in any language, by how they start: reading time,
+#: "read also" teasers
+_CHROME_LINE_START = re.compile(
+    r"\d+\s*(?:min(?:ute)?s?|دقائق|دقيقة|dk)(?:\s+(?:read|de lecture|قراءة|okuma))?$"
     r"|(?:lire aussi|read (?:more|also)|see also|also read|related|lea también|ver también|mehr zum thema"
-    r"|ayrıca bakınız|ilgili haber)\s*[:：].*"
-    r"|.*(?:identifiez-vous|se connecter|connectez-vous|sign in|log in|subscribe now|abonnez-vous"
+    r"|ayrıca bakınız|ilgili haber)\s*[:：]",
+    re.I,
+)
+#: ... or by a phrase anywhere in them: login and paywall prompts, opinion disclaimers
+_CHROME_PHRASES = re.compile(
+    r"identifiez-vous|se connecter|connectez-vous|sign in|log in|subscribe now|abonnez-vous"
     r"|réservée aux abonnés|subscribers only|اشترك الآن|سجّل الدخول|سجل الدخول"
-    r"|لا تعبر (?:بالضرورة )?عن رأي|do not necessarily reflect|ne reflètent pas).*)$",
+    r"|لا تعبر (?:بالضرورة )?عن رأي|do not necessarily reflect|ne reflètent pas",
     re.I,
 )
 #: links to a site's legal pages: a paragraph carrying one is a notice (comment policy,
 #: cookie banner), not article text
 _LEGAL_LINK = re.compile(r"privacy|terms|guidelines|cookie|legal|disclaimer|policy|الخصوصية|الشروط", re.I)
+_DIGIT = re.compile(r"\d")
 #: a line that is only a date (a dateline repeated under the headline)
 DATE_LINE_MAX = 40
 #: above this share of their text in links, a block is a list of links, not prose
@@ -71,7 +76,9 @@ def is_chrome(el: Element) -> bool:
 
 def is_chrome_line(text: str) -> bool:
     """A short line that is chrome whatever its markup (reading time, login, paywall)."""
-    return len(text) <= CHROME_LINE_MAX and bool(CHROME_LINES.match(text))
+    if len(text) > CHROME_LINE_MAX:
+        return False
+    return _CHROME_LINE_START.match(text) is not None or _CHROME_PHRASES.search(text) is not None
 
 
 def links_to_legal_pages(el: Element) -> bool:
@@ -79,13 +86,18 @@ def links_to_legal_pages(el: Element) -> bool:
 
 
 def is_date_line(text: str) -> bool:
-    """A short line that is nothing but a date."""
-    return len(text) <= DATE_LINE_MAX and parse_display_date(text) is not None
+    """A short line that is nothing but a date (one with digits: most lines have none, and
+    the check is cheap before the parse)."""
+    return (
+        len(text) <= DATE_LINE_MAX
+        and _DIGIT.search(text) is not None
+        and parse_display_date(text) is not None
+    )
 
 
 def link_density(el: Element, text_length: int) -> float:
     """Share of ``el``'s text that sits in links."""
-    if text_length <= 0:
+    if text_length <= 0 or next(el.iter("a"), None) is None:
         return 0.0
     links = sum(len(" ".join("".join(a.itertext()).split())) for a in el.iter("a"))
     return min(1.0, links / text_length)

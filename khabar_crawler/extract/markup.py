@@ -512,6 +512,8 @@ def _is_prose(el: Element, text: str) -> bool:
     notice, or mostly links."""
     if PLACEHOLDER.match(text) or boilerplate.is_chrome_line(text) or boilerplate.is_date_line(text):
         return False
+    if next(el.iter("a"), None) is None:
+        return True
     if boilerplate.links_to_legal_pages(el):
         return False
     return boilerplate.link_density(el, len(node_text(el))) <= boilerplate.LINK_DENSITY_MAX

@@ -39,6 +39,9 @@ BYLINE_MAX_WORDS = 6
 #: the Arabic script: letters of Arabic, Persian and Urdu
 _ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]")
 _LETTER = re.compile(r"[^\W\d_]")
+#: a text's script is judged on this many characters, from at least this many
+SCRIPT_SAMPLE = 2000
+SCRIPT_MIN_CHARS = 200
 #: languages written in the Arabic script
 ARABIC_SCRIPT = frozenset({"ar", "fa", "ur", "ps", "ku", "ckb", "sd", "ug"})
 #: a fixed anchor for checking that a relative visible date ("منذ ساعتين") is a date at all
@@ -160,13 +163,9 @@ def arabic_share(text: str) -> float:
 
 
 def script_language(text: str) -> str | None:
-    """``ar`` for a text mostly in the Arabic script; None when the text cannot say (another
-    script, or too little text)."""
-    if len(text) < 200:
+    """``ar`` for a text mostly in the Arabic script (judged on its first
+    ``SCRIPT_SAMPLE`` characters); None when the text cannot say (another script, or too
+    little text)."""
+    if len(text) < SCRIPT_MIN_CHARS:
         return None
-    return "ar" if arabic_share(text) >= 0.5 else None
-
-
-def same_script(declared: str, detected: str) -> bool:
-    """Whether a declared language is written in the script the text was detected in."""
-    return (declared in ARABIC_SCRIPT) == (detected in ARABIC_SCRIPT)
+    return "ar" if arabic_share(text[:SCRIPT_SAMPLE]) >= 0.5 else None
