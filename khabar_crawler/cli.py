@@ -265,6 +265,9 @@ def show(obj: Context, article: str, as_json: bool) -> None:
     head.add_row("authors", "، ".join(doc["authors"]))
     head.add_row("tags", "، ".join(doc["tags"]))
     head.add_row("summary", doc["summary"] or "")
+    head.add_row(
+        "field layers", ", ".join(f"{f}: {layer}" for f, layer in sorted(doc["field_layers"].items()))
+    )
     console.print(head, markup=False)
     console.print(doc["body"], markup=False)
     for name, columns in (

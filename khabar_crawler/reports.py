@@ -105,7 +105,9 @@ def find_article(session: Session, key: str) -> Article | None:
 
 
 def article_document(article: Article, *, with_history: bool = True) -> dict[str, Any]:
-    """An article as a JSON-ready document (the export and ``khabar show`` shape)."""
+    """An article as a JSON-ready document (the export and ``khabar show`` shape);
+    ``with_history`` adds the crawl metadata: the extraction layer of each field, the URLs
+    and the versions (``khabar show``; the export leaves it out)."""
     document: dict[str, Any] = {
         "article_id": article.article_id,
         "canonical_url": article.canonical_url,
@@ -135,6 +137,7 @@ def article_document(article: Article, *, with_history: bool = True) -> dict[str
         "last_seen_at": _iso(article.last_seen_at),
     }
     if with_history:
+        document["field_layers"] = dict(article.field_layers or {})
         document["urls"] = sorted(
             ({"url": u.url, "kind": u.kind} for u in article.urls), key=lambda u: u["url"]
         )

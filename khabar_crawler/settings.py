@@ -108,6 +108,9 @@ KHABAR_ITEMS_DROP_RATIO = 0.5  # fewer articles than this share of the recent me
 KHABAR_ITEMS_DROP_WINDOW = 5
 KHABAR_ITEMS_DROP_MIN = 10
 KHABAR_CHALLENGE_MAX_SHARE = 0.2  # share of pages that may be bot challenges or empty shells
+# share of extracted items whose body the site's own profile rules read (the rest came from
+# the generic or structured-data layers): below it the theme probably changed; 0 or None: off
+KHABAR_SITE_PROFILE_MIN_SHARE = 0.8
 
 # --- scale-out: set REDIS_URL (setting or environment) to share one frontier in Redis --------
 REDIS_URL = None

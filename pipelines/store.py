@@ -5,6 +5,8 @@ URLs; an unchanged article only has its ``last_seen_at`` moved; a changed articl
 content hash or new modified time) is updated and gets one more ``article_versions`` row;
 an item marked ``alias_of`` (same content under another URL) adds an ``article_urls`` row to
 the existing article. Near duplicates found by dedupe are flagged in ``near_duplicates``.
+Which extraction layer filled each field (``field_layers``) is written on insert and update,
+and refreshed by an unchanged visit that recorded layers.
 
 Writes are batched (``KHABAR_STORE_BATCH_SIZE`` items or ``KHABAR_STORE_FLUSH_SECONDS``) in
 one transaction each and flushed when the spider closes, which Scrapy also does on the first
@@ -305,6 +307,8 @@ class StorePipeline:
             return "new"
         article.last_seen_at = now
         article.last_run_id = self.run_id
+        if item.field_layers:  # the latest reading's layers, even when its content is unchanged
+            article.field_layers = dict(item.field_layers)
         self._add_urls(session, article, [(item.canonical_url, "canonical"), *self._seen_urls(item)], now)
         modified = parse_datetime(item.modified_at) if item.modified_at else None
         if article.content_hash == item.content_hash and article.modified_at == modified:
@@ -425,6 +429,8 @@ class StorePipeline:
             "last_seen_at": now,
             "updated_at": now,
             "last_run_id": self.run_id,
+            # crawl metadata (not in the content hash); NULL when the item recorded none
+            "field_layers": dict(item.field_layers) or None,
         }
 
     def _version_values(self, item: ArticleItem, article: dict[str, Any], now: datetime) -> dict[str, Any]:

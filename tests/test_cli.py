@@ -91,6 +91,18 @@ def test_show_by_id_or_url(filled: str, key: str) -> None:
     assert {f: doc[f] for f in fields} == {f: golden("41872")[f] for f in fields}
 
 
+def test_show_names_the_layer_of_each_field(db_url: str) -> None:
+    layers = {"body": "site", "published_at": "jsonld"}
+    run_pipelines(db_url, golden_item("41872", field_layers=layers), golden_item("52306"))
+    shown = {aid: json.loads(khabar(db_url, "show", aid, "--json").output) for aid in ("41872", "52306")}
+    table = khabar(db_url, "show", "41872").output
+    assert (
+        shown["41872"]["field_layers"],
+        shown["52306"]["field_layers"],
+        "body: site, published_at: jsonld" in table,
+    ) == (layers, {}, True)
+
+
 def test_show_unknown_article(filled: str) -> None:
     result = khabar(filled, "show", "123456")
     assert (result.exit_code, "no article '123456'" in result.output) == (1, True)

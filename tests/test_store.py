@@ -154,3 +154,43 @@ def test_published_time_is_stored_as_the_same_instant(db_url: str) -> None:
     run_pipelines(db_url, golden_item("41872"))
     (published,) = rows(db_url, select(Article.published_at))[0]
     assert published.isoformat() == "2024-07-18T10:40:00+00:00"
+
+
+LAYERS = {"title": "site", "body": "site", "published_at": "jsonld", "category": "generic"}
+
+
+def test_field_layers_are_stored_on_insert(db_url: str) -> None:
+    # the multi-row insert (first in the batch) and the ORM insert (a near duplicate to flag)
+    other_url = "https://khabarayn.com/news/88888/rewrite/"
+    flagged = golden_item("41872", url=other_url, canonical_url=other_url, article_id="88888")
+    flagged.title = flagged.title + " (تحديث)"
+    flagged.sections = [dict(s) for s in flagged.sections]  # type: ignore[misc]
+    flagged.sections[-1] = {"heading": flagged.sections[-1]["heading"], "paragraphs": ["فقرة مختلفة تماماً."]}
+    flagged.field_layers = {"body": "generic"}
+    run_pipelines(db_url, golden_item("41872", field_layers=LAYERS), golden_item("52306"))
+    run = run_pipelines(db_url, flagged)
+    stored = rows(db_url, select(Article.article_id, Article.field_layers).order_by(Article.id))
+    sql_null = rows(db_url, select(Article.article_id).where(Article.field_layers.is_(None)))
+    assert (stored, sql_null, table_counts(db_url)["near_duplicates"], run.stats["khabar/store/new"]) == (
+        [("41872", LAYERS), ("52306", None), ("88888", {"body": "generic"})],
+        [("52306",)],  # an item without layers: SQL NULL, not JSON null
+        1,
+        1,
+    )
+
+
+def test_field_layers_follow_the_latest_reading(db_url: str) -> None:
+    run_pipelines(db_url, golden_item("41872", field_layers=LAYERS))
+    seen = []
+    # unchanged content: the layers of the latest reading, but none recorded leaves them
+    for layers in ({"body": "generic"}, {}):
+        run = run_pipelines(db_url, golden_item("41872", field_layers=layers))
+        seen.append((run.stats["khabar/store/unchanged"], *rows(db_url, select(Article.field_layers))))
+    changed = golden_item("41872", body=golden("41872")["body"] + "\n\nفقرة أضيفت لاحقاً.")
+    changed.modified_at = "2024-07-19T08:00:00+03:00"
+    changed.field_layers = {"body": "generic", "title": "meta"}
+    run_pipelines(db_url, changed)
+    assert (seen, rows(db_url, select(Article.version, Article.field_layers))) == (
+        [(1, ({"body": "generic"},)), (1, ({"body": "generic"},))],
+        [(2, {"body": "generic", "title": "meta"})],
+    )

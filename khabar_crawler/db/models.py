@@ -109,6 +109,9 @@ class Article(Base):
     updated_at: Mapped[datetime]
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    #: which extraction layer filled each field in the latest reading (``{"body": "site"}``):
+    #: crawl metadata, outside the content hash and the versions; NULL when not recorded
+    field_layers: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.version", cascade="all, delete-orphan"

@@ -3,6 +3,12 @@
 - **coverage floors** (``KHABAR_COVERAGE_FLOORS``, e.g. ``{"published_at": 0.95}``): the share
   of extracted items that have the field, once at least ``KHABAR_COVERAGE_MIN_ITEMS`` items
   were extracted; a breach means the site's markup changed under the extractor;
+- **site profile share** (``KHABAR_SITE_PROFILE_MIN_SHARE``; 0 or None switches it off): the
+  share of extracted items whose body the site's own profile rules read (stats
+  ``khabar/extract/layer/body/site`` over ``khabar/coverage/items``), once at least
+  ``KHABAR_COVERAGE_MIN_ITEMS`` items were extracted (and the spider recorded layers); a
+  breach means the site's theme changed and the fallback layers (generic reading, structured
+  data) carried the run;
 - **items drop** (``KHABAR_ITEMS_DROP_RATIO``): fewer articles extracted than that share of
   the median of the last ``KHABAR_ITEMS_DROP_WINDOW`` finished runs with the same arguments
   (when that median is at least ``KHABAR_ITEMS_DROP_MIN``);
@@ -22,6 +28,7 @@ from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
 from sqlalchemy import select
 
 from khabar_crawler.db.engine import database_url
@@ -33,6 +40,19 @@ logger = logging.getLogger(__name__)
 #: ``crawl`` command to set the exit status).
 BREACHED: list[str] = []
 EXIT_STATUS = 3
+#: stats prefix of the extraction layer that filled the body: ``<prefix><layer>`` per item
+BODY_LAYER_PREFIX = "khabar/extract/layer/body/"
+
+
+def _optional_share(settings: BaseSettings, name: str, default: float) -> float:
+    """A share setting that 0, None or an empty value switch off (returned as 0.0); the
+    default only when the setting is absent (``settings.get`` would read None as absent)."""
+    if name not in settings:
+        return default
+    value = settings[name]
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
+        return 0.0
+    return float(value)
 
 
 class Alarms:
@@ -45,6 +65,7 @@ class Alarms:
         self.drop_window = settings.getint("KHABAR_ITEMS_DROP_WINDOW", 5)
         self.drop_min = settings.getint("KHABAR_ITEMS_DROP_MIN", 10)
         self.challenge_share = settings.getfloat("KHABAR_CHALLENGE_MAX_SHARE", 0.2)
+        self.site_profile_floor = _optional_share(settings, "KHABAR_SITE_PROFILE_MIN_SHARE", 0.8)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -70,6 +91,9 @@ class Alarms:
                             f"only {share:.0%} of {items} items have {field} (floor {floor:.0%})",
                         )
                     )
+            site_profile = self._site_profile_breach(stats, items)
+            if site_profile:
+                found.append(("site_profile", site_profile))
         pages = int(stats.get("response_received_count", 0))
         bad = int(stats.get("khabar/page/bot_challenge", 0)) + int(stats.get("khabar/page/empty_shell", 0))
         if pages >= 5 and bad / pages > self.challenge_share:
@@ -82,6 +106,28 @@ class Alarms:
                     ("items_drop", f"{extracted} articles extracted, median of recent runs {median:g}")
                 )
         return found
+
+    def _site_profile_breach(self, stats: dict[str, Any], items: int) -> str | None:
+        """The message when too few items took their body from the site profile, else None."""
+        if self.site_profile_floor <= 0 or not any(key.startswith(BODY_LAYER_PREFIX) for key in stats):
+            return None  # switched off, or a spider that records no layers: nothing to judge
+        share = int(stats.get(f"{BODY_LAYER_PREFIX}site", 0)) / items
+        if share >= self.site_profile_floor:
+            return None
+        others = sorted(
+            (
+                (key.removeprefix(BODY_LAYER_PREFIX), int(value))
+                for key, value in stats.items()
+                if key.startswith(BODY_LAYER_PREFIX) and key != f"{BODY_LAYER_PREFIX}site" and value
+            ),
+            key=lambda pair: (-pair[1], pair[0]),
+        )
+        rest = ", ".join(f"{layer} {count}" for layer, count in others) or "no other layer"
+        return (
+            f"only {share:.0%} of {items} items took their body from the site profile"
+            f" (floor {self.site_profile_floor:.0%}): the site's theme may have changed;"
+            f" other layers filled the rest ({rest})"
+        )
 
     def _recent_median(self) -> float | None:
         """Median of articles extracted by recent finished runs with the same arguments."""
