@@ -34,6 +34,7 @@ from khabar_crawler.extract.article import build_item, classify
 from khabar_crawler.extract.challenge import page_problem
 from khabar_crawler.extract.dates import iso_datetime
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
+from khabar_crawler.extract.encoding import decode_page
 from khabar_crawler.fingerprint import url_fingerprint
 from khabar_crawler.items import ArticleItem
 from khabar_crawler.revisit import RevisitPolicy
@@ -236,8 +237,14 @@ class KhabaraynSpider(scrapy.Spider):
         ):
             self._stat("page/not_html")
             return
-        page = Page(response.text, response.url, self.site)
-        problem = page_problem(response.text, page.root)
+        content_type = response.headers.get("Content-Type")
+        decoded = decode_page(response.body, content_type.decode("latin-1") if content_type else None)
+        if decoded.source != "declared":
+            self._stat(f"extract/encoding/{decoded.source}")
+            if decoded.source == "replaced":
+                logger.warning("%s: undecodable bytes replaced (read as %s)", response.url, decoded.encoding)
+        page = Page(decoded.text, response.url, self.site)
+        problem = page_problem(decoded.text, page.root)
         if problem:
             self._stat(f"page/{problem}")
             logger.warning(
