@@ -484,7 +484,48 @@ def figure_images(page: Page, el: Element) -> list[Image]:
     return images
 
 
-def _br_lines(el: Element) -> list[str]:
+#: elements that flow inside a line of text
+INLINE_TAGS = frozenset(
+    {"a", "b", "strong", "em", "i", "u", "span", "font", "small", "big", "sup", "sub", "mark", "abbr"}
+    | {"cite", "q", "time", "code", "s", "del", "ins", "bdi", "bdo", "label"}
+)
+
+
+def _left_out(el: Element) -> bool:
+    """Hidden from readers, or theme chrome."""
+    return boilerplate.is_hidden(el) or boilerplate.is_chrome(el)
+
+
+def _holds_left_out(el: Element) -> bool:
+    """Whether a text block holds a hidden or chrome element (a hidden copy of the title in a
+    heading): only attributes that can say so are looked at."""
+    return any(
+        (d.get("class") or d.get("style") or d.get("hidden") is not None or d.get("aria-hidden"))
+        and _left_out(d)
+        for d in el.iterdescendants(etree.Element)
+    )
+
+
+def _block_text(el: Element) -> str:
+    """The visible text of a block: ``node_text`` without hidden or chrome descendants."""
+    if not _holds_left_out(el):
+        return node_text(el)
+    parts: list[str] = []
+
+    def gather(node: Element) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if _is_element(child) and _tag(child) not in SKIP_TAGS and not _left_out(child):
+                gather(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    gather(el)
+    return squash("".join(parts))
+
+
+def _lines(el: Element) -> list[str]:
     """The text of ``el`` cut at its ``<br>`` elements (a paragraph a line)."""
     lines: list[str] = []
     current: list[str] = [el.text or ""]
@@ -492,8 +533,8 @@ def _br_lines(el: Element) -> list[str]:
         if _tag(child) == "br":
             lines.append(squash("".join(current)))
             current = []
-        elif _is_element(child) and _tag(child) not in SKIP_TAGS:
-            current.append(node_text(child) + " ")
+        elif _is_element(child) and _tag(child) not in SKIP_TAGS and not _left_out(child):
+            current.append(_block_text(child) + " ")
         current.append(child.tail or "")
     lines.append(squash("".join(current)))
     return [line for line in lines if line]
@@ -502,15 +543,22 @@ def _br_lines(el: Element) -> list[str]:
 def _paragraphs(el: Element) -> list[str]:
     """The paragraphs of a text block: one, or one a line when ``<br>`` separates lines."""
     if next(el.iterchildren("br"), None) is None:
-        text = node_text(el)
+        text = _block_text(el)
         return [text] if text else []
-    return _br_lines(el)
+    return _lines(el)
+
+
+def _is_prose_line(text: str) -> bool:
+    """Not a placeholder, a chrome line (reading time, login, paywall) or a date line."""
+    return not (
+        PLACEHOLDER.match(text) or boilerplate.is_chrome_line(text) or boilerplate.is_date_line(text)
+    )
 
 
 def _is_prose(el: Element, text: str) -> bool:
-    """Article text rather than chrome: not a placeholder, a chrome or date line, a legal
-    notice, or mostly links."""
-    if PLACEHOLDER.match(text) or boilerplate.is_chrome_line(text) or boilerplate.is_date_line(text):
+    """Article text rather than chrome: a prose line that is not a legal notice and not
+    mostly links."""
+    if not _is_prose_line(text):
         return False
     if next(el.iter("a"), None) is None:
         return True
@@ -519,10 +567,18 @@ def _is_prose(el: Element, text: str) -> bool:
     return boilerplate.link_density(el, len(node_text(el))) <= boilerplate.LINK_DENSITY_MAX
 
 
+def _has_running_text(el: Element) -> bool:
+    """Text directly in ``el`` (its own text or its children's tails), not only in blocks."""
+    if el.text and el.text.strip():
+        return True
+    return any((child.tail and child.tail.strip()) or _tag(child) in INLINE_TAGS for child in el)
+
+
 def content(page: Page, roots: Element | Sequence[Element]) -> Content:
-    """Sections, inline see-also links and images of the article content, in order: the
-    children of ``roots`` (one container, or several sibling containers), theme chrome left
-    out whatever the layer that found them."""
+    """Sections, inline see-also links and images of the article content, in order: what is
+    inside ``roots`` (one container, or several sibling containers), theme chrome left out
+    whatever the layer that found them. Text written straight into a container, between its
+    blocks, is read as paragraphs cut at its ``<br>`` elements."""
     out = Content()
 
     def walk(el: Element) -> None:
@@ -540,15 +596,14 @@ def content(page: Page, roots: Element | Sequence[Element]) -> Content:
             out.images.extend(figure_images(page, el))
             return
         if tag in HEADINGS:
-            text = node_text(el)
+            text = _block_text(el)
             if text and _is_prose(el, text):
                 out.add_heading(text)
             return
         leaf_div = tag in ("div", "section") and not _has_block_children(el)
         if tag in TEXT_BLOCKS or leaf_div:
             if tag == "blockquote" and _has_block_children(el):
-                for child in el:
-                    walk(child)
+                walk_children(el)
                 return
             for img in el.iter("img"):
                 out.images.extend(figure_images(page, img))
@@ -556,12 +611,38 @@ def content(page: Page, roots: Element | Sequence[Element]) -> Content:
                 if _is_prose(el, text):
                     out.add_paragraph(text)
             return
+        walk_children(el)
+
+    def walk_children(el: Element) -> None:
+        if not _has_running_text(el):
+            for child in el:
+                walk(child)
+            return
+        lines: list[str] = []
+        current: list[str] = [el.text or ""]
+
+        def flush() -> None:
+            for text in [*lines, squash("".join(current))]:
+                if text and _is_prose_line(text):
+                    out.add_paragraph(text)
+            lines.clear()
+            current.clear()
+
         for child in el:
-            walk(child)
+            tag = _tag(child)
+            if tag == "br":
+                lines.append(squash("".join(current)))
+                current.clear()
+            elif tag in INLINE_TAGS and not _left_out(child) and not _is_see_also(child):
+                current.append(_block_text(child) + " ")
+            elif _is_element(child):
+                flush()
+                walk(child)
+            current.append(child.tail or "")
+        flush()
 
     for root in [roots] if isinstance(roots, etree._Element) else roots:
-        for child in root:
-            walk(child)
+        walk_children(root)
     return out
 
 
