@@ -3,6 +3,10 @@
     python -m bench                   # 1k, 10k and 100k article snapshots, search on 100k articles
     python -m bench --quick           # a smoke run (200 articles, search on 2k): about a minute
     python -m bench --sizes 1000,10000,100000
+    python -m bench --no-realworld    # without the real pages of ../shared/realworld
+
+The real pages (``bench.realworld``, about 20 s) run in both modes when ``../shared/realworld``
+is there; its table goes into its own section of docs/benchmarks.md (full mode only).
 
 Each measurement runs in its own process (``bench.measure``), so peak RSS is its own (the three
 extractors share one, taking turns on the same pages). Figures are compared as ratios within
@@ -25,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bench import quality, search, snapshot
+from bench import quality, realworld, search, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
@@ -231,6 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", default=None, help="article counts of the snapshots, e.g. 1000,10000")
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-write", action="store_true", help="print, do not rewrite docs/benchmarks.md")
+    parser.add_argument("--no-realworld", action="store_true", help="skip the real pages (bench.realworld)")
     args = parser.parse_args(argv)
     if args.quick:
         sizes, search_articles, queries, storage_items = [200], 2000, 20, 200
@@ -252,6 +257,21 @@ def main(argv: list[str] | None = None) -> None:
     print(f"all figures: {raw.relative_to(ROOT)}")
     if not args.no_write and not args.quick:
         write(block)
+    if args.no_realworld:
+        return
+    corpus = realworld.corpus_dir()
+    if not realworld.available(corpus):
+        print(f"real pages: no corpus at {corpus} (set KHABAR_REALWORLD_DIR); skipped")
+        return
+    # 16 pages, each crawled in its own process two at a time: about 20 s, cheap enough for
+    # --quick (fewer rounds of the speed comparison there)
+    found = realworld.run(corpus, rounds=2 if args.quick else 5)
+    pages_block = realworld.table(found, command)
+    print()
+    print(pages_block)
+    print(f"all figures: {realworld.save(found).relative_to(ROOT)}")
+    if not args.no_write and not args.quick:
+        realworld.write_docs(pages_block)
 
 
 if __name__ == "__main__":
