@@ -14,6 +14,7 @@ from lxml import etree
 
 from khabar_crawler.extract import generic, markup
 from khabar_crawler.extract.page import Page
+from khabar_crawler.extract.xpath import xpath
 
 Element = etree._Element
 
@@ -45,7 +46,7 @@ def content_chars(content: markup.Content) -> int:
 
 
 def _paragraphs(root: Element) -> int:
-    return sum(1 for _ in root.iter("p"))
+    return int(xpath(root, "count(.//p)"))
 
 
 def page_paragraphs(page: Page) -> int:
