@@ -158,15 +158,14 @@ def build_item(page: Page) -> ArticleItem:
     first_root = body.roots[0] if body.roots else None
     images = _merge_images(markup.hero_images(page, first_root), content.images, _meta_images(page, node))
 
-    published_at = _date(
-        layers,
-        "published_at",
+    published_sources: tuple[Candidate[str], ...] = (
         ("jsonld", lambda: jsonld.text(node, "datePublished")),
         ("microdata", lambda: micro.first("datePublished")),
         ("meta", lambda: metas.first(m, *PUBLISHED_METAS)),
         ("site", lambda: markup.published(page)),
         ("generic", lambda: visible.time_datetime(page)),
     )
+    published_at = _date(layers, "published_at", *published_sources)
     modified_at = _date(
         layers,
         "modified_at",
@@ -175,13 +174,14 @@ def build_item(page: Page) -> ArticleItem:
         ("meta", lambda: metas.first(m, *MODIFIED_METAS)),
         ("site", lambda: markup.modified(page)),
     )
+    # no machine-readable date: the first date text any layer gives (Arabic text in a date
+    # meta, a visible date), parsed by the clean pipeline against the fetch time
     published_raw = None
     if not published_at:
         published_raw = _pick(
             layers,
             "published_at",
-            ("jsonld", lambda: jsonld.text(node, "datePublished")),
-            ("meta", lambda: metas.first(m, *PUBLISHED_METAS)),
+            *published_sources,
             ("site", lambda: markup.published_text(page)),
             ("generic", lambda: visible.date_text(page)),
         )

@@ -550,9 +550,7 @@ def _paragraphs(el: Element) -> list[str]:
 
 def _is_prose_line(text: str) -> bool:
     """Not a placeholder, a chrome line (reading time, login, paywall) or a date line."""
-    return not (
-        PLACEHOLDER.match(text) or boilerplate.is_chrome_line(text) or boilerplate.is_date_line(text)
-    )
+    return not (PLACEHOLDER.match(text) or boilerplate.is_chrome_line(text) or boilerplate.is_date_line(text))
 
 
 def _is_prose(el: Element, text: str) -> bool:
