@@ -370,6 +370,27 @@ def test_long_text_without_an_h1_is_substantial_but_not_an_article() -> None:
     assert (verdict.article, verdict.substantial_text) == (False, True)
 
 
+WEBSITE_HEAD = '<meta property="og:type" content="website">'
+
+
+def test_theme_container_of_a_page_declared_a_website_is_not_an_article() -> None:
+    """One sign for (the theme's container), one against (``og:type=website``): a static
+    page such as "About us" is no article."""
+    html = page(
+        f"<div class='main'><h1>من نحن</h1><div class='entry-content'><p>{P[0]}</p></div></div>", WEBSITE_HEAD
+    )
+    assert extract_article(html, URL) is None
+
+
+def test_container_and_long_text_outweigh_a_declared_website() -> None:
+    """Two signs for, one against: no single weak sign vetoes the others."""
+    html = page(
+        f"<div class='main'><h1>{TITLE}</h1><div class='entry-content'>{paragraphs(P)}</div></div>",
+        WEBSITE_HEAD,
+    )
+    assert extract(html)["body"] == BODY_OF(P)
+
+
 # --- 10. language ----------------------------------------------------------------------------
 
 

@@ -80,24 +80,34 @@ class Verdict:
 
 
 def classify(page: Page) -> Verdict:
-    """Every structured sign of an article counts, and no single weak sign vetoes another:
-    JSON-LD or microdata of an Article type, ``og:type=article``, ``article:*`` metas, the
-    site profile's body container under a headline, a long non-listing text under an h1.
-    The first sign found is enough; the costlier ones are read only when none was."""
+    """Every sign of an article counts, and no single weak sign vetoes another.
+
+    A structured sign is enough: JSON-LD or microdata of an Article type,
+    ``og:type=article``, ``article:*`` metas (the first one found ends the look-up; the
+    costlier signs are read only when none was). The weak signs are weighed: the site
+    profile's body container under a headline, and a long non-listing text under an h1, each
+    for; a declared type that is not an article (``og:type=website``) against. A WordPress page
+    with the theme's container but declared a website is no article; with a long text under
+    its headline as well, it is."""
     if jsonld.article_node(page.jsonld_nodes) is not None:
         return Verdict(True, ("jsonld",), False)
-    if (metas.first(page.metas, "og:type") or "").lower() == "article":
+    og_type = (metas.first(page.metas, "og:type") or "").lower()
+    if og_type == "article":
         return Verdict(True, ("og:type",), False)
     if any(key.startswith("article:") for key in page.metas):
         return Verdict(True, ("article-metas",), False)
     if page.microdata.scope is not None:
         return Verdict(True, ("microdata",), False)
+    signs: list[str] = []
     if markup.site_container(page) is not None and markup.title(page) is not None:
-        return Verdict(True, ("container",), False)
+        signs.append("container")
+        if not og_type:
+            return Verdict(True, tuple(signs), False)
     substantial = _long_text(page)
     if substantial and page.root.find(".//h1") is not None:
-        return Verdict(True, ("long-text",), True)
-    return Verdict(False, (), substantial)
+        signs.append("long-text")
+    against = 1 if og_type else 0
+    return Verdict(len(signs) > against, tuple(signs), substantial)
 
 
 def _long_text(page: Page) -> bool:

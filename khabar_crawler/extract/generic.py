@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
@@ -105,7 +106,13 @@ def _weight(total: int, links: int) -> float:
 
 
 def read(page: Page) -> Reading | None:
-    """The generic reading of ``page``; None when it has no text block at all."""
+    """The generic reading of ``page`` (made once per page); None when it has no text block."""
+    if "generic" not in page.cache:
+        page.cache["generic"] = _read(page)
+    return cast("Reading | None", page.cache["generic"])
+
+
+def _read(page: Page) -> Reading | None:
     body = page.root.find("body")
     if body is None:
         body = page.root
