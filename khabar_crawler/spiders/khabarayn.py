@@ -26,6 +26,7 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from sqlalchemy import func, select
 from twisted.internet.task import deferLater
 
+from khabar_crawler.dates import parse_display_date
 from khabar_crawler.db import get_database
 from khabar_crawler.db.models import Article, PageState
 from khabar_crawler.distributed import configure_redis
@@ -182,8 +183,16 @@ class KhabaraynSpider(scrapy.Spider):
         """Per-field coverage of the items the spider extracts (checked by the alarms)."""
         self._stat("coverage/items")
         for field in COVERAGE_FIELDS:
-            if getattr(item, field) or (field == "published_at" and item.published_at_raw):
+            if getattr(item, field) or (field == "published_at" and self._readable_date(item)):
                 self._stat(f"coverage/{field}")
+
+    @staticmethod
+    def _readable_date(item: ArticleItem) -> bool:
+        """A date the page showed only as text counts when it reads as a date (the clean
+        pipeline parses it): an unreadable one is what the coverage alarm must hear of."""
+        raw = item.published_at_raw
+        now = datetime.fromisoformat(item.fetched_at) if item.fetched_at else None
+        return bool(raw) and parse_display_date(raw, now=now) is not None
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         sitemaps = list(sitemap_urls_from_robots(response.body, base_url=response.url))
@@ -241,10 +250,12 @@ class KhabaraynSpider(scrapy.Spider):
         decoded = decode_page(response.body, content_type.decode("latin-1") if content_type else None)
         if decoded.source != "declared":
             self._stat(f"extract/encoding/{decoded.source}")
-            if decoded.source == "replaced":
-                logger.warning("%s: undecodable bytes replaced (read as %s)", response.url, decoded.encoding)
-        page = Page(decoded.text, response.url, self.site)
-        problem = page_problem(decoded.text, page.root)
+        text = decoded.text
+        if decoded.source == "replaced":  # undecodable bytes: left out, never stored as U+FFFD
+            logger.warning("%s: undecodable bytes left out (read as %s)", response.url, decoded.encoding)
+            text = text.replace("\ufffd", "")
+        page = Page(text, response.url, self.site)
+        problem = page_problem(text, page.root)
         if problem:
             self._stat(f"page/{problem}")
             logger.warning(
