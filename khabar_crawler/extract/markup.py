@@ -134,13 +134,6 @@ def _inside(el: Element, containers: list[Element]) -> bool:
     return any(a in containers for a in _ancestors(el)) or el in containers
 
 
-def content_root(page: Page) -> Element | None:
-    """The site profile's container of the article text: the first of the known theme
-    containers (``CONTENT_XPATHS``) in document order; None on a page of another template."""
-    found = site_container(page)
-    return found[0] if found else None
-
-
 def site_container(page: Page) -> tuple[Element, str] | None:
     """``(container, layer)``: the schema.org ``articleBody`` (layer ``microdata``) or a
     theme container of the site profile (layer ``site``). Computed once per page."""
