@@ -1,4 +1,5 @@
-"""Dates as pages show them: ISO 8601 first, then the visible forms of Arabic news sites.
+"""Dates: machine-readable ones (ISO 8601, RFC 822), then as pages show them, in the visible
+forms of Arabic news sites.
 
 Used by the clean pipeline for pages whose only date is visible text. Everything is read
 in the ``ar-v1`` search form (:func:`khabar_crawler.textnorm.search_form`: hamza-less
@@ -8,7 +9,7 @@ around the date ("نشر في:", "آخر تحديث:", "تاريخ النشر", 
 ``،``) is skipped: the date is searched for, not matched whole.
 
 Machine dates
-    :func:`~khabar_crawler.extract.dates.parse_datetime` is tried first, so an ISO 8601 or
+    :func:`parse_datetime` is tried first, so an ISO 8601 or
     RFC 822 string wins with its own offset. The exception is RFC 822-looking text with
     an am/pm marker or a named zone ("12 May 2024 02:30 PM", "... GMT+3"), which
     ``parse_datetime`` reads without them; those go through the rules below. An ISO
@@ -57,9 +58,41 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta, timezone, tzinfo
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo
 
-from khabar_crawler.extract.dates import UTC, parse_datetime
 from khabar_crawler.textnorm import search_form
+
+# --- machine dates: ISO 8601 and RFC 822 (feeds) -------------------------------------------
+
+UTC = ZoneInfo("UTC")
+
+
+def parse_datetime(value: str | None, default_tz: tzinfo = UTC) -> datetime | None:
+    """Parse an ISO 8601 or RFC 822 date; naive values are taken in ``default_tz``."""
+    if not value:
+        return None
+    text = value.strip()
+    parsed: datetime | None
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+    except ValueError:
+        try:
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=default_tz)
+    return parsed
+
+
+def iso_datetime(value: str | None, default_tz: tzinfo = UTC) -> str | None:
+    """ISO 8601 text with its UTC offset, or None when ``value`` is not a date."""
+    parsed = parse_datetime(value, default_tz)
+    return parsed.isoformat() if parsed else None
+
+
+# --- dates as pages show them -----------------------------------------------------------
 
 #: what the search form leaves that dates still need folded: Persian letters, French accents
 _EXTRA = str.maketrans(

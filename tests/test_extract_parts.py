@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from khabar_crawler.extract import jsonld, markup
+from khabar_crawler.extract import dom, jsonld, markup, related
 from khabar_crawler.extract.page import Page, parse_html
 from khabar_crawler.extract.text import node_text
 
@@ -119,7 +119,7 @@ def test_precedes_is_document_order() -> None:
         (first.get("id") or first.tag, second.get("id") or second.tag)
         for first in elements
         for second in elements
-        if first is not second and markup._precedes(first, second) != (order[first] < order[second])
+        if first is not second and dom.precedes(first, second) != (order[first] < order[second])
     ]
     assert wrong == []
 
@@ -137,7 +137,7 @@ RELATED = """
 
 
 def test_related_cards() -> None:
-    assert markup.related(page(RELATED)) == [
+    assert related.related(page(RELATED)) == [
         {
             "title": "الأول",
             "url": "https://khabarayn.com/news/1/a/",

@@ -9,7 +9,8 @@ import pytest
 from scrapy.utils.test import get_crawler
 
 from khabar_crawler.extract import extract_article
-from khabar_crawler.extract.article import classify, id_in_path
+from khabar_crawler.extract.classify import classify
+from khabar_crawler.extract.identity import id_in_path
 from khabar_crawler.extract.page import Page
 from khabar_crawler.site import Site
 from pipelines.validate import ValidatePipeline

@@ -8,7 +8,8 @@ language; :mod:`.generic` and :mod:`.body` for the article text). ``classify`` s
 page is an article; :mod:`.encoding` decodes page bytes as browsers do.
 """
 
-from khabar_crawler.extract.article import classify, extract_article, is_article_page
+from khabar_crawler.extract.article import extract_article
+from khabar_crawler.extract.classify import classify, is_article_page
 from khabar_crawler.extract.encoding import decode_html, decode_page
 from khabar_crawler.extract.page import Page
 

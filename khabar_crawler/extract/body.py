@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from khabar_crawler.extract import generic, markup
+from khabar_crawler.extract.content import Content, read_content
 from khabar_crawler.extract.page import Page
+from khabar_crawler.extract.related import related_root
 from khabar_crawler.extract.xpath import xpath
 
 Element = etree._Element
@@ -28,7 +30,7 @@ GENERIC_GAIN = 1.5
 @dataclass(frozen=True)
 class Body:
     roots: tuple[Element, ...]
-    content: markup.Content
+    content: Content
     #: the layer that found it: ``site``, ``microdata`` or ``generic`` (``none`` when empty)
     layer: str
 
@@ -37,7 +39,7 @@ class Body:
         return content_chars(self.content)
 
 
-def content_chars(content: markup.Content) -> int:
+def content_chars(content: Content) -> int:
     return sum(
         len(text)
         for section in content.sections
@@ -55,7 +57,7 @@ def page_paragraphs(page: Page) -> int:
     body = page.root.find("body")
     if body is None:
         return 0
-    related = markup.related_root(page)
+    related = related_root(page)
     return _paragraphs(body) - (_paragraphs(related) if related is not None else 0)
 
 
@@ -74,12 +76,12 @@ def _article_body(page: Page) -> Body:
     container = markup.site_container(page)
     if container is not None:
         element, layer = container
-        profile = Body((element,), markup.content(page, element), layer)
+        profile = Body((element,), read_content(page, element), layer)
         if profile.chars and _paragraphs(element) >= PROFILE_SHARE * page_paragraphs(page):
             return profile
     reading = generic.read(page)
     if reading is not None:
-        candidate = Body(reading.roots, markup.content(page, list(reading.roots)), "generic")
+        candidate = Body(reading.roots, read_content(page, list(reading.roots)), "generic")
         if profile is None or candidate.chars > GENERIC_GAIN * profile.chars:
             return candidate if candidate.chars else (profile or candidate)
-    return profile or Body((), markup.Content(), "none")
+    return profile or Body((), Content(), "none")

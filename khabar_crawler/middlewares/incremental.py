@@ -25,10 +25,10 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from sqlalchemy import select
 
+from khabar_crawler.dates import parse_datetime
 from khabar_crawler.db import Database, get_database
 from khabar_crawler.db.models import Article, ArticleUrl, PageState
 from khabar_crawler.db.upsert import upsert
-from khabar_crawler.extract.dates import parse_datetime
 from khabar_crawler.revisit import RevisitPolicy
 from khabar_crawler.site import Site
 

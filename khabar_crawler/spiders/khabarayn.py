@@ -26,14 +26,14 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from sqlalchemy import func, select
 from twisted.internet.task import deferLater
 
-from khabar_crawler.dates import parse_display_date
+from khabar_crawler.dates import iso_datetime, parse_display_date
 from khabar_crawler.db import get_database
 from khabar_crawler.db.models import Article, PageState
 from khabar_crawler.distributed import configure_redis
 from khabar_crawler.extract import Page
-from khabar_crawler.extract.article import build_item, classify
+from khabar_crawler.extract.article import build_item
 from khabar_crawler.extract.challenge import page_problem
-from khabar_crawler.extract.dates import iso_datetime
+from khabar_crawler.extract.classify import classify
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
 from khabar_crawler.extract.encoding import decode_page
 from khabar_crawler.fingerprint import url_fingerprint
