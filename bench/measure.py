@@ -21,7 +21,7 @@ from w3lib.encoding import html_to_unicode
 from khabar_crawler.extract import extract_article
 from khabar_crawler.extract.markup import CONTENT_XPATHS
 from khabar_crawler.extract.page import parse_html
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot.manifest import Snapshot
 
 
 def peak_rss_mb() -> float:

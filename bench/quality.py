@@ -11,7 +11,7 @@ from typing import Any
 
 from khabar_crawler.extract import decode_html, extract_article
 from khabar_crawler.items import GOLDEN_FIELDS
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot.manifest import Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "fixtures" / "khabarayn"

@@ -3,7 +3,7 @@
     python -m bench.search --articles 100000 --queries 50
 
 Fills a database with N synthetic articles (SQLite file under bench/.work/, PostgreSQL schema
-``bench_search_<N>``; both kept between runs), then times :func:`khabar_crawler.search.search`
+``bench_search_<N>``; both kept between runs), then times :func:`khabar_crawler.query.search.search`
 (query parsing, the database's full-text query, snippets: what the command does) for each
 query, after one warm-up pass. Reports median and p95 in milliseconds and the mean hits per
 query. On PostgreSQL it also measures the ``arabic`` text search configuration over the same
@@ -29,9 +29,9 @@ from bench.synthetic import Corpus, SyntheticArticle
 from khabar_crawler.db.engine import create_db_engine
 from khabar_crawler.db.migrate import upgrade
 from khabar_crawler.db.models import Article
-from khabar_crawler.search import parse_query, search
-from khabar_crawler.simhash import bands, simhash, to_signed
-from khabar_crawler.textnorm import SEARCH_PROFILE, search_form, words
+from khabar_crawler.query.search import parse_query, search
+from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form, words
+from khabar_crawler.text.simhash import bands, simhash, to_signed
 
 WORK = Path(__file__).resolve().parent / ".work"
 POSTGRES_URL = os.environ.get(

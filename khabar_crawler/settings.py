@@ -44,32 +44,32 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # One canonicalisation for the duplicate filter, requests and items (khabar_crawler.urls).
-REQUEST_FINGERPRINTER_CLASS = "khabar_crawler.fingerprint.CanonicalRequestFingerprinter"
+REQUEST_FINGERPRINTER_CLASS = "khabar_crawler.frontier.fingerprint.CanonicalRequestFingerprinter"
 # Scrapy's duplicate filter, which forgets a killed run's JOBDIR fingerprints (see module)
-DUPEFILTER_CLASS = "khabar_crawler.dupefilter.RecoveringDupeFilter"
+DUPEFILTER_CLASS = "khabar_crawler.frontier.dupefilter.RecoveringDupeFilter"
 # waiting requests past KHABAR_MEMORY_FRONTIER go to disk (a temporary directory without
 # JOBDIR): memory does not grow with the frontier; KHABAR_DISK_FRONTIER = False keeps them all
 # in memory
-SCHEDULER = "khabar_crawler.scheduler.SpillingScheduler"
+SCHEDULER = "khabar_crawler.frontier.scheduler.SpillingScheduler"
 KHABAR_DISK_FRONTIER = True
 KHABAR_MEMORY_FRONTIER = 10_000  # waiting requests kept in memory before spilling to disk
 
 DOWNLOADER_MIDDLEWARES = {
     # skips stored articles that are not due; conditional requests; 304s are not parsed
-    "khabar_crawler.middlewares.incremental.IncrementalMiddleware": 800,
+    "khabar_crawler.frontier.incremental.IncrementalMiddleware": 800,
     # sees raw responses (before redirects are followed); asks for uncompressed bodies
-    "khabar_crawler.middlewares.record.RecordMiddleware": 650,
+    "khabar_crawler.snapshot.record.RecordMiddleware": 650,
     # last in line: answers from the snapshot, so nothing reaches the network
-    "khabar_crawler.middlewares.replay.ReplayMiddleware": 950,
+    "khabar_crawler.snapshot.replay.ReplayMiddleware": 950,
 }
 
-COMMANDS_MODULE = "khabar_crawler.commands"  # `scrapy crawl` exits 3 when an alarm is breached
+COMMANDS_MODULE = "khabar_crawler.runs.commands"  # `scrapy crawl` exits 3 when an alarm is breached
 
 EXTENSIONS = {
     # coverage floors, items drop, bot challenges: a breach fails the run
-    "khabar_crawler.extensions.alarms.Alarms": 100,
+    "khabar_crawler.runs.alarms.Alarms": 100,
     # final stats as JSON when KHABAR_STATS_FILE is set
-    "khabar_crawler.extensions.stats_file.StatsFile": 500,
+    "khabar_crawler.runs.stats_file.StatsFile": 500,
 }
 KHABAR_STATS_FILE = None
 
@@ -95,7 +95,7 @@ KHABAR_FULL_RECRAWL = False  # -a full=1: fetch everything unconditionally
 # [max age in days, revisit interval in hours], youngest first; null age: any older article
 KHABAR_REVISIT_INTERVALS = [[1, 1], [7, 6], [30, 24], [None, 168]]
 
-# --- alarms (see khabar_crawler/extensions/alarms.py) ---------------------------------------
+# --- alarms (see khabar_crawler/runs/alarms.py) ---------------------------------------
 KHABAR_COVERAGE_FLOORS = {
     "title": 0.99,
     "body": 0.98,

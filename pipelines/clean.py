@@ -2,7 +2,7 @@
 
 Display text keeps what the site published (NFC, invisible characters removed, white space
 collapsed, leftover placeholders and sign-offs stripped). The search forms of title, summary
-and body (profile :data:`~khabar_crawler.textnorm.SEARCH_PROFILE`) are added beside it. Dates
+and body (profile :data:`~khabar_crawler.text.normalize.SEARCH_PROFILE`) are added beside it. Dates
 are made ISO 8601 with offset; a date the page only showed as text ("18 يوليو 2024",
 "منذ ساعتين") is parsed against the fetch time, its raw text kept in ``*_raw``.
 """
@@ -15,12 +15,11 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from khabar_crawler.dates import parse_display_date
-from khabar_crawler.extract.dates import parse_datetime
 from khabar_crawler.extract.text import PLACEHOLDER, split_credit, strip_signoff
 from khabar_crawler.items import ArticleItem, Section
 from khabar_crawler.site import Site
-from khabar_crawler.textnorm import SEARCH_PROFILE, search_form, tidy
+from khabar_crawler.text.dates import parse_datetime, parse_display_date
+from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form, tidy
 
 
 class CleanPipeline:

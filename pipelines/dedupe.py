@@ -32,8 +32,8 @@ from khabar_crawler.db import Database, get_database
 from khabar_crawler.db.models import Article
 from khabar_crawler.items import ArticleItem, NearDuplicateRef
 from khabar_crawler.signals import batch_stored
-from khabar_crawler.simhash import bands, simhash, similarity, to_unsigned
-from khabar_crawler.textnorm import search_form, words
+from khabar_crawler.text.normalize import search_form, words
+from khabar_crawler.text.simhash import bands, simhash, similarity, to_unsigned
 
 
 def content_hash(item: ArticleItem) -> str:

@@ -47,12 +47,12 @@ from khabar_crawler.db.models import (
     RejectedPage,
     Tag,
 )
-from khabar_crawler.extract.dates import parse_datetime
 from khabar_crawler.items import ArticleItem
 from khabar_crawler.signals import batch_stored, page_rejected
-from khabar_crawler.simhash import bands, to_signed
 from khabar_crawler.site import Site
-from khabar_crawler.textnorm import SEARCH_PROFILE, search_form
+from khabar_crawler.text.dates import parse_datetime
+from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form
+from khabar_crawler.text.simhash import bands, to_signed
 from pipelines.validate import InvalidItem
 
 logger = logging.getLogger(__name__)

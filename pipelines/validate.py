@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from khabar_crawler.extract.dates import parse_datetime
 from khabar_crawler.items import ArticleItem
+from khabar_crawler.text.dates import parse_datetime
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _SHAPES: dict[str, tuple[str, ...]] = {

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from fixtures.generate import load_articles, load_site
 from khabar_crawler.extract import extract_article
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot.manifest import Snapshot
 from tests.helpers import POSTGRES_URL, SNAPSHOT, golden, golden_ids, item_dict, postgres_problem
 
 

@@ -10,8 +10,8 @@ from scrapy import Spider
 from scrapy.utils.test import get_crawler
 
 from khabar_crawler import settings as project_settings
-from khabar_crawler.extensions import alarms as alarms_module
-from khabar_crawler.extensions.alarms import Alarms
+from khabar_crawler.runs import alarms as alarms_module
+from khabar_crawler.runs.alarms import Alarms
 
 PROJECT = {
     "KHABAR_COVERAGE_MIN_ITEMS": project_settings.KHABAR_COVERAGE_MIN_ITEMS,

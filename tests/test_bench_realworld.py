@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench import realworld
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot.manifest import Snapshot
 
 URL = "https://news.example.org/world/2024/05/13/a-fire-in-the-port-81234"
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
-from khabar_crawler.cli import main
 from khabar_crawler.db.migrate import head_revision, upgrade
-from khabar_crawler.export import COLUMNS, JSON_COLUMNS
+from khabar_crawler.query.cli import main
+from khabar_crawler.query.export import COLUMNS, JSON_COLUMNS
 from tests.helpers import golden, golden_ids, golden_item
 from tests.pipeline_run import run_pipelines
 

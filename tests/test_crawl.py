@@ -11,7 +11,7 @@ import pytest
 
 from fixtures.generate import article_page
 from khabar_crawler.items import GOLDEN_FIELDS
-from khabar_crawler.serve import serve
+from khabar_crawler.snapshot.serve import serve
 from tests.helpers import SNAPSHOT, golden, golden_ids, run_crawl
 
 #: a local server needs no politeness delays

@@ -18,8 +18,8 @@ from sqlalchemy import select, text
 
 from fixtures.generate import article_page
 from khabar_crawler.db.models import Article, ArticleVersion, CrawlRun
-from khabar_crawler.serve import SnapshotHandler, SnapshotServer
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot.manifest import Snapshot
+from khabar_crawler.snapshot.serve import SnapshotHandler, SnapshotServer
 from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, golden, read_outputs, run_crawl
 from tests.pipeline_run import rows, table_counts
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from khabar_crawler.extract import Page
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot.manifest import Snapshot
 from tests.helpers import golden
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from khabar_crawler.dates import MONTHS, parse_display_date
+from khabar_crawler.text.dates import MONTHS, parse_display_date
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 RIYADH = ZoneInfo("Asia/Riyadh")

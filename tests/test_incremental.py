@@ -17,8 +17,8 @@ from sqlalchemy import select
 
 from fixtures.generate import SOURCE, build_snapshot
 from khabar_crawler.db.models import Article, ArticleVersion, CrawlRun, RejectedPage
-from khabar_crawler.serve import SnapshotHandler, SnapshotServer
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot.manifest import Snapshot
+from khabar_crawler.snapshot.serve import SnapshotHandler, SnapshotServer
 from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, run_crawl
 from tests.pipeline_run import rows, table_counts
 

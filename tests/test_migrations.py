@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
 from khabar_crawler.db import Database, create_db_engine
-from khabar_crawler.db.handle import SchemaOutOfDateError
+from khabar_crawler.db.database import SchemaOutOfDateError
 from khabar_crawler.db.migrate import (
     alembic_config,
     current_revision,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from khabar_crawler.extract import extract_article
-from khabar_crawler.snapshot import Snapshot
+from khabar_crawler.snapshot.manifest import Snapshot
 
 NON_ARTICLES = [
     "https://khabarayn.com/",

@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, func, select
 
 from khabar_crawler.db.models import Article
 from khabar_crawler.items import ArticleItem
-from khabar_crawler.search import search
+from khabar_crawler.query.search import search
 from tests.helpers import golden_ids, golden_item
 from tests.pipeline_run import run_pipelines
 
@@ -153,7 +153,7 @@ def found(url: str, query: str, **options: Any) -> set[str]:
 def test_common_words_are_ranked_among_the_newest_matches(
     thirty: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("khabar_crawler.search.RANK_CANDIDATES", 2)
+    monkeypatch.setattr("khabar_crawler.query.search.RANK_CANDIDATES", 2)
     assert found(thirty, "مشترك") == {"90129", "90130"}
 
 
@@ -162,11 +162,11 @@ def test_newest_matches_of_a_word_missing_from_the_newest_articles(
 ) -> None:
     """On PostgreSQL the statistics say قديم is in half the articles: the newest ids are
     tried first, hold none, and the whole table is searched again."""
-    monkeypatch.setattr("khabar_crawler.search.RANK_CANDIDATES", 2)
+    monkeypatch.setattr("khabar_crawler.query.search.RANK_CANDIDATES", 2)
     assert found(thirty, "قديم") == {"90114", "90115"}
 
 
 def test_rank_all_ranks_every_match(thirty: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every match scores the same: the oldest win the tie (ids ascending)."""
-    monkeypatch.setattr("khabar_crawler.search.RANK_CANDIDATES", 2)
+    monkeypatch.setattr("khabar_crawler.query.search.RANK_CANDIDATES", 2)
     assert found(thirty, "قديم", rank_all=True) == {"90101", "90102"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from khabar_crawler.search import QueryError, parse_query, snippet
+from khabar_crawler.query.search import QueryError, parse_query, snippet
 
 CASES = [
     ("plain words", "الاتحاد الأوروبي", '"الاتحاد" "الاوروبي"', "الاتحاد & الاوروبي"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from khabar_crawler.snapshot import Snapshot, SnapshotError, SnapshotWriter
+from khabar_crawler.snapshot.manifest import Snapshot, SnapshotError, SnapshotWriter
 from tests.helpers import golden
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from khabar_crawler.textnorm import search_form, tidy
+from khabar_crawler.text.normalize import search_form, tidy
 
 TIDY = [
     ("collapses white space", "  كلمة \n\t  أخرى  ", "كلمة أخرى"),

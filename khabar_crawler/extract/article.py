@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from khabar_crawler.dates import iso_datetime
 from khabar_crawler.extract import jsonld, markup, visible
 from khabar_crawler.extract import meta as metas
 from khabar_crawler.extract.body import article_body
@@ -28,6 +27,7 @@ from khabar_crawler.extract.related import related as related_cards
 from khabar_crawler.extract.text import split_hashtags, strip_signoff, strip_site_suffix, unique
 from khabar_crawler.items import ArticleItem, Image
 from khabar_crawler.site import Site, name_pattern_of
+from khabar_crawler.text.dates import iso_datetime
 
 #: metas that carry a publication or modification time, by the CMSs that write them
 PUBLISHED_METAS = (

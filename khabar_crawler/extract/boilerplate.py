@@ -12,7 +12,7 @@ import re
 
 from lxml import etree
 
-from khabar_crawler.dates import parse_display_date
+from khabar_crawler.text.dates import parse_display_date
 
 Element = etree._Element
 

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from khabar_crawler.dates import parse_display_date
 from khabar_crawler.extract.page import Page
 from khabar_crawler.extract.text import node_text
+from khabar_crawler.text.dates import parse_display_date
 
 Element = etree._Element
 

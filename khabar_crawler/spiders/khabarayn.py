@@ -26,22 +26,22 @@ from scrapy.utils.sitemap import sitemap_urls_from_robots
 from sqlalchemy import func, select
 from twisted.internet.task import deferLater
 
-from khabar_crawler.dates import iso_datetime, parse_display_date
 from khabar_crawler.db import get_database
 from khabar_crawler.db.models import Article, PageState
-from khabar_crawler.distributed import configure_redis
 from khabar_crawler.extract import Page
 from khabar_crawler.extract.article import build_item
 from khabar_crawler.extract.challenge import page_problem
 from khabar_crawler.extract.classify import classify
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
 from khabar_crawler.extract.encoding import decode_page
-from khabar_crawler.fingerprint import url_fingerprint
+from khabar_crawler.frontier.fingerprint import url_fingerprint
+from khabar_crawler.frontier.redis import configure_redis
+from khabar_crawler.frontier.revisit import RevisitPolicy
 from khabar_crawler.items import ArticleItem
-from khabar_crawler.revisit import RevisitPolicy
 from khabar_crawler.signals import page_rejected
 from khabar_crawler.site import Site
-from khabar_crawler.snapshot import open_snapshot
+from khabar_crawler.snapshot.manifest import open_snapshot
+from khabar_crawler.text.dates import iso_datetime, parse_display_date
 
 logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -5,7 +5,7 @@ row holding all of its words from the row's compressed vector (about 10 us a row
 common words (``"في من"``) re-checked most of the table. ``search_pairs`` holds every pair of
 words adjacent in one column (title, summary or body: the same positions and weights as
 ``search_vector``, so a phrase never spans two columns), computed by
-``khabar_phrase_pairs(tsvector)``; ``khabar_crawler.search`` looks a two-word phrase up as one
+``khabar_phrase_pairs(tsvector)``; ``khabar_crawler.query.search`` looks a two-word phrase up as one
 exact pair and narrows longer phrases to the rows holding all their pairs before re-checking.
 SQLite needs nothing: FTS5 indexes positions.
 

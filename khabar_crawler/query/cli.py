@@ -33,10 +33,10 @@ from khabar_crawler.db.engine import create_db_engine
 from khabar_crawler.db.engine import database_url as default_database_url
 from khabar_crawler.db.migrate import current_revision, head_revision, upgrade
 from khabar_crawler.db.models import Article
-from khabar_crawler.export import FORMATS, documents, write_csv, write_jsonl, write_parquet
-from khabar_crawler.reports import article_document, check_consistency, database_stats, find_article
-from khabar_crawler.search import RANK_CANDIDATES, QueryError, rebuild_index, search
-from khabar_crawler.textnorm import SEARCH_PROFILE, search_form
+from khabar_crawler.query.export import FORMATS, documents, write_csv, write_jsonl, write_parquet
+from khabar_crawler.query.reports import article_document, check_consistency, database_stats, find_article
+from khabar_crawler.query.search import RANK_CANDIDATES, QueryError, rebuild_index, search
+from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form
 
 console = Console(highlight=False)
 

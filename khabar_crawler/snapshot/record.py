@@ -16,7 +16,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from khabar_crawler.site import Site
-from khabar_crawler.snapshot import SnapshotWriter
+from khabar_crawler.snapshot.manifest import SnapshotWriter
 
 logger = logging.getLogger(__name__)
 

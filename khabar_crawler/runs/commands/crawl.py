@@ -7,7 +7,7 @@ import argparse
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
 
-from khabar_crawler.extensions import alarms
+from khabar_crawler.runs import alarms
 
 
 class Command(ScrapyCrawl):

@@ -20,7 +20,7 @@ from khabar_crawler.db.models import (
     NearDuplicate,
     RejectedPage,
 )
-from khabar_crawler.textnorm import SEARCH_PROFILE
+from khabar_crawler.text.normalize import SEARCH_PROFILE
 from khabar_crawler.urls import canonicalize_url
 
 

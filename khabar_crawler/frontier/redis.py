@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from scrapy.settings import Settings
 from scrapy_redis.dupefilter import RFPDupeFilter
 
-from khabar_crawler.fingerprint import CanonicalRequestFingerprinter
+from khabar_crawler.frontier.fingerprint import CanonicalRequestFingerprinter
 
 _fingerprinter = CanonicalRequestFingerprinter()
 
@@ -40,8 +40,8 @@ def configure_redis(settings: Settings) -> None:
     for key, value in {
         "REDIS_URL": url,
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-        "SCHEDULER_DUPEFILTER_CLASS": "khabar_crawler.distributed.CanonicalRFPDupeFilter",
-        "DUPEFILTER_CLASS": "khabar_crawler.distributed.CanonicalRFPDupeFilter",
+        "SCHEDULER_DUPEFILTER_CLASS": "khabar_crawler.frontier.redis.CanonicalRFPDupeFilter",
+        "DUPEFILTER_CLASS": "khabar_crawler.frontier.redis.CanonicalRFPDupeFilter",
         "SCHEDULER_PERSIST": True,
         "SCHEDULER_QUEUE_KEY": f"%(spider)s:{job}:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"%(spider)s:{job}:dupefilter",
@@ -49,7 +49,7 @@ def configure_redis(settings: Settings) -> None:
     }.items():
         settings.set(key, value, priority="spider")
     extensions = dict(settings.getdict("EXTENSIONS"))
-    extensions["khabar_crawler.distributed.ExpireJobKeys"] = 600
+    extensions["khabar_crawler.frontier.redis.ExpireJobKeys"] = 600
     settings.set("EXTENSIONS", extensions, priority="spider")
 
 

@@ -17,7 +17,7 @@
 
 A breach is logged as an error, counted as ``khabar/alarm/<name>``, marks the run ``failed``
 in ``crawl_runs`` and makes ``scrapy crawl`` exit with status 3 (see
-:mod:`khabar_crawler.commands.crawl`), so that cron and Scrapyd notice.
+:mod:`khabar_crawler.runs.commands.crawl`), so that cron and Scrapyd notice.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class Alarms:
         """Median of articles extracted by recent finished runs with the same arguments."""
         if not self.crawler.settings.get("ITEM_PIPELINES"):
             return None
-        from khabar_crawler.db.handle import Database
+        from khabar_crawler.db.database import Database
 
         spider = self.crawler.spider
         arguments = dict(getattr(spider, "arguments", {}) or {})

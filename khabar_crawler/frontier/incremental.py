@@ -3,7 +3,7 @@
 - A URL known as a stored article is skipped unless the sitemap or feed says it changed
   since the stored version (``lastmod`` in the request's meta, newer than the stored
   modification time, or than the last fetch), or the revisit policy says
-  it is due (:mod:`khabar_crawler.revisit`): ``khabar/incremental/skipped``.
+  it is due (:mod:`khabar_crawler.frontier.revisit`): ``khabar/incremental/skipped``.
 - Every other request (but robots.txt) carries the validators saved from its last response (``If-None-Match``,
   ``If-Modified-Since``); a 304 answer is not parsed again: ``khabar/incremental/not_modified``.
 - Validators and fetch times live in the ``page_states`` table, written in batches.
@@ -25,12 +25,12 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from sqlalchemy import select
 
-from khabar_crawler.dates import parse_datetime
 from khabar_crawler.db import Database, get_database
 from khabar_crawler.db.models import Article, ArticleUrl, PageState
 from khabar_crawler.db.upsert import upsert
-from khabar_crawler.revisit import RevisitPolicy
+from khabar_crawler.frontier.revisit import RevisitPolicy
 from khabar_crawler.site import Site
+from khabar_crawler.text.dates import parse_datetime
 
 logger = logging.getLogger(__name__)
 

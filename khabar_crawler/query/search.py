@@ -1,7 +1,7 @@
 """Arabic full-text search in the database: SQLite FTS5 or PostgreSQL ``tsvector``.
 
 A query goes through the same normalisation profile as the stored search forms
-(:func:`~khabar_crawler.textnorm.search_form`), so أحمد finds احمد, مدرسة finds مدرسه, tashkeel,
+(:func:`~khabar_crawler.text.normalize.search_form`), so أحمد finds احمد, مدرسة finds مدرسه, tashkeel,
 tatweel and bidi marks never matter. Query syntax, kept deliberately small:
 
 - words: every word must occur (AND);
@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, text
 
-from khabar_crawler.textnorm import search_form, words
+from khabar_crawler.text.normalize import search_form, words
 
 _PHRASE = re.compile(r'"([^"]*)"')
 _TOKEN = re.compile(r"(\w+)(\*?)")

@@ -15,7 +15,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
-from khabar_crawler.snapshot import Snapshot, open_snapshot
+from khabar_crawler.snapshot.manifest import Snapshot, open_snapshot
 
 logger = logging.getLogger(__name__)
 

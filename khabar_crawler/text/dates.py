@@ -2,7 +2,7 @@
 forms of Arabic news sites.
 
 Used by the clean pipeline for pages whose only date is visible text. Everything is read
-in the ``ar-v1`` search form (:func:`khabar_crawler.textnorm.search_form`: hamza-less
+in the ``ar-v1`` search form (:func:`khabar_crawler.text.normalize.search_form`: hamza-less
 alef, ه for ة, no tashkeel or tatweel, Arabic-Indic ٠–٩ and Persian ۰–۹ digits as ASCII,
 Latin lower-cased), with Persian ی ک ھ read as ي ك ه and French accents dropped. Noise
 around the date ("نشر في:", "آخر تحديث:", "تاريخ النشر", weekday names, the Arabic comma
@@ -61,7 +61,7 @@ from datetime import datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
-from khabar_crawler.textnorm import search_form
+from khabar_crawler.text.normalize import search_form
 
 # --- machine dates: ISO 8601 and RFC 822 (feeds) -------------------------------------------
 

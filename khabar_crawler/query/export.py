@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from khabar_crawler.db.models import Article, ArticleTag
-from khabar_crawler.reports import article_document
+from khabar_crawler.query.reports import article_document
 
 FORMATS = ("jsonl", "csv", "parquet")
 #: columns of the flat formats, in order; list and object values are JSON text in CSV

@@ -1,1 +1,0 @@
-"""Downloader middlewares: offline replay of saved snapshots and recording of live crawls."""

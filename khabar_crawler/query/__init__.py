@@ -1,0 +1,1 @@
+"""The read side, without Scrapy: search, reports, export and the ``khabar`` CLI."""
