@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 
 from lxml import etree
 
@@ -84,29 +85,23 @@ def _scopes(page: Page) -> Iterator[Element]:
 
 
 def _leaves_after_headline(page: Page) -> Iterator[Element]:
-    """Short elements right after the page's first ``<h1>``, in document order."""
+    """Up to ``NEAR_HEADLINE`` short elements after the page's first ``<h1>``, in document
+    order: in the blocks that follow it, then in those that follow its parent (a headline
+    wrapped in a header block)."""
     h1 = page.root.find(".//h1")
     if h1 is None:
         return
-    seen = 0
-    for el in h1.itersiblings():
-        for leaf in el.iter():
-            if not isinstance(leaf.tag, str) or leaf.tag in _CHROME:
-                continue
-            if len(leaf) == 0 or leaf.tag in ("time", "span", "p", "a"):
-                yield leaf
-                seen += 1
-                if seen >= NEAR_HEADLINE:
-                    return
     parent = h1.getparent()
-    if parent is not None and seen < NEAR_HEADLINE:
-        for sibling in parent.itersiblings():
-            for leaf in sibling.iter():
-                if isinstance(leaf.tag, str) and leaf.tag not in _CHROME and len(leaf) == 0:
-                    yield leaf
-                    seen += 1
-                    if seen >= NEAR_HEADLINE:
-                        return
+    following = [*h1.itersiblings(), *(parent.itersiblings() if parent is not None else ())]
+    leaves = (leaf for block in following for leaf in block.iter() if _is_leaf(leaf))
+    yield from islice(leaves, NEAR_HEADLINE)
+
+
+def _is_leaf(el: Element) -> bool:
+    """An element that shows a short line by itself (no child elements, or an inline one)."""
+    if not isinstance(el.tag, str) or el.tag in _CHROME:
+        return False
+    return len(el) == 0 or el.tag in ("time", "span", "p", "a")
 
 
 def is_date_text(text: str) -> bool:
