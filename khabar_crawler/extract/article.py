@@ -18,7 +18,7 @@ from khabar_crawler.extract import jsonld, markup, visible
 from khabar_crawler.extract import meta as metas
 from khabar_crawler.extract.body import article_body
 from khabar_crawler.extract.classify import is_article_page
-from khabar_crawler.extract.content import Content
+from khabar_crawler.extract.content import Content, body_text
 from khabar_crawler.extract.identity import article_id_candidates
 from khabar_crawler.extract.images import hero_images
 from khabar_crawler.extract.layers import Candidate, pick
@@ -163,20 +163,12 @@ def build_item(page: Page) -> ArticleItem:
             or []
         ),
         language=_language(page, node, body.content, layers),
-        body=_joined(content),
+        body=body_text(content.sections),
         sections=content.sections,
         images=images,
         see_also=content.see_also,
         related=related_cards(page),
         field_layers=layers,
-    )
-
-
-def _joined(content: Content) -> str:
-    return "\n\n".join(
-        text
-        for section in content.sections
-        for text in ([section["heading"]] if section["heading"] else []) + section["paragraphs"]
     )
 
 
@@ -264,7 +256,7 @@ def _language(page: Page, node: dict[str, Any] | None, content: Content, layers:
     declared = re.split(r"[-_]", value.strip())[0].lower() if value else ""
     if declared in visible.ARABIC_SCRIPT:
         return declared
-    from_text = visible.script_language(_joined(content))
+    from_text = visible.script_language(body_text(content.sections))
     if from_text and from_text != declared:
         layers["language"] = "generic"
         return from_text

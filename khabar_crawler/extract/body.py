@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from khabar_crawler.extract import generic, markup
-from khabar_crawler.extract.content import Content, read_content
+from khabar_crawler.extract.content import Content, body_text, read_content
 from khabar_crawler.extract.page import Page
 from khabar_crawler.extract.related import related_root
 from khabar_crawler.extract.xpath import xpath
@@ -36,15 +36,7 @@ class Body:
 
     @property
     def chars(self) -> int:
-        return content_chars(self.content)
-
-
-def content_chars(content: Content) -> int:
-    return sum(
-        len(text)
-        for section in content.sections
-        for text in ([section["heading"]] if section["heading"] else []) + section["paragraphs"]
-    )
+        return len(body_text(self.content.sections))
 
 
 def _paragraphs(root: Element) -> int:

@@ -61,6 +61,19 @@ from datetime import datetime, time, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
+from khabar_crawler.text.date_words import (
+    AM,
+    COUNT_WORDS,
+    DAY_WORDS,
+    FOLDS,
+    LATIN_UNITS,
+    MONTH_NAMES,
+    NOON,
+    PM,
+    UNIT_WORDS,
+    WEEKDAY_NAMES,
+    ZONES,
+)
 from khabar_crawler.text.normalize import search_form
 
 # --- machine dates: ISO 8601 and RFC 822 (feeds) -------------------------------------------
@@ -94,29 +107,9 @@ def iso_datetime(value: str | None, default_tz: tzinfo = UTC) -> str | None:
 
 # --- dates as pages show them -----------------------------------------------------------
 
-#: what the search form leaves that dates still need folded: Persian letters, French accents
-_EXTRA = str.maketrans(
-    {
-        "ی": "ي",
-        "ک": "ك",
-        "ھ": "ه",
-        "é": "e",
-        "è": "e",
-        "ê": "e",
-        "û": "u",
-        "ù": "u",
-        "ô": "o",
-        "â": "a",
-        "à": "a",
-        "î": "i",
-        "ç": "c",
-        "’": "'",
-    }
-)
-
 
 def _form(text: str) -> str:
-    return search_form(text).translate(_EXTRA)
+    return search_form(text).translate(FOLDS)
 
 
 def _alternation(words: Iterable[str]) -> str:
@@ -124,33 +117,11 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
 
 
-_MONTH_NAMES: dict[int, tuple[str, ...]] = {
-    1: ("يناير", "كانون الثاني", "كانون ثاني", "جانفي", "january", "jan", "janvier", "janv"),
-    2: ("فبراير", "شباط", "فيفري", "february", "feb", "fevrier", "fevr", "fev"),
-    3: ("مارس", "آذار", "march", "mar", "mars"),
-    4: ("أبريل", "إبريل", "نيسان", "أفريل", "april", "apr", "avril", "avr"),
-    5: ("مايو", "أيار", "ماي", "may", "mai"),
-    6: ("يونيو", "يونيه", "حزيران", "جوان", "june", "jun", "juin"),
-    7: ("يوليو", "يوليه", "تموز", "جويلية", "جويلة", "يوليوز", "july", "jul", "juillet", "juil"),
-    8: ("أغسطس", "آب", "أوت", "غشت", "august", "aug", "aout"),
-    9: ("سبتمبر", "أيلول", "شتنبر", "september", "sep", "sept", "septembre"),
-    10: ("أكتوبر", "تشرين الأول", "تشرين أول", "october", "oct", "octobre"),
-    11: ("نوفمبر", "تشرين الثاني", "تشرين ثاني", "نونبر", "november", "nov", "novembre"),
-    12: ("ديسمبر", "كانون الأول", "كانون أول", "دجنبر", "december", "dec", "decembre"),
-}
 #: month names in their normalised form (see the module documentation) -> month number
-MONTHS: dict[str, int] = {_form(name): n for n, names in _MONTH_NAMES.items() for name in names}
+MONTHS: dict[str, int] = {_form(name): n for n, names in MONTH_NAMES.items() for name in names}
 
-_WEEKDAYS = [
-    _form(w)
-    for names in (
-        ("الأحد", "الإثنين", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت"),
-        ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"),
-        ("sun", "mon", "tue", "wed", "thu", "fri", "sat"),
-        ("dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"),
-    )
-    for w in names
-]
+
+_WEEKDAYS = [_form(w) for names in WEEKDAY_NAMES for w in names]
 
 _MONTH = _alternation(MONTHS)
 #: a letter (digits may touch a month name: "18يوليو2024")
@@ -180,15 +151,11 @@ _ISO_INSIDE = re.compile(
 )
 _YEARS = range(1900, 2100)
 
-_PM = {"م", "مساء", "مساءا", "عصرا", "pm"}
-_NOON = {"ظهرا", "ظهر"}
-_AM = {"ص", "صباحا", "صباح", "am"}
-_ZONES = {"مكه المكرمه": 3, "مكه": 3, "غرينتش": 0, "غرينيتش": 0, "جرينتش": 0, "gmt": 0, "utc": 0}
 _TIME = (
     r"(?P<hour>\d{1,2})\s*[:h]\s*(?P<minute>\d{2})(?:\s*:\s*(?P<second>\d{2}))?(?!\d)"
     # "م" also starts words ("مكة"): a marker stands alone
-    r"(?:\s*(?P<ampm>[ap]\.?\s?m\.?|" + _alternation((_PM | _NOON | _AM) - {"am", "pm"}) + r")(?!\w))?"
-    r"(?:\s*\(?\s*(?:(?:ب?توقيت\s+)?(?P<zone>" + _alternation(_ZONES) + r"|ت\.?\s?غ)(?!\w)"
+    r"(?:\s*(?P<ampm>[ap]\.?\s?m\.?|" + _alternation((PM | NOON | AM) - {"am", "pm"}) + r")(?!\w))?"
+    r"(?:\s*\(?\s*(?:(?:ب?توقيت\s+)?(?P<zone>" + _alternation(ZONES) + r"|ت\.?\s?غ)(?!\w)"
     r"\s*(?P<zone_offset>[+-]\s*\d{1,2}(?::?\d{2})?)?"
     r"|(?P<offset>[+-]\d{2}:?\d{2}))\s*\)?)?"
 )
@@ -214,44 +181,11 @@ _STEP = {
     "months": timedelta(days=30),
     "years": timedelta(days=365),
 }
-#: Arabic units: singular (1), dual (2) and plural (needs a count)
+#: Arabic units, normalised: word -> (unit, count)
 _UNITS: dict[str, tuple[str, int | None]] = {
-    _form(word): (unit, count)
-    for unit, forms in {
-        "seconds": (("ثانية", 1), ("ثانيتين", 2), ("ثانيتان", 2), ("ثوان", None), ("ثواني", None)),
-        "minutes": (("دقيقة", 1), ("دقيقتين", 2), ("دقيقتان", 2), ("دقائق", None), ("دقايق", None)),
-        "hours": (("ساعة", 1), ("ساعتين", 2), ("ساعتان", 2), ("ساعات", None)),
-        "days": (("يوم", 1), ("يومين", 2), ("يومان", 2), ("أيام", None)),
-        "weeks": (("أسبوع", 1), ("أسبوعين", 2), ("أسبوعان", 2), ("أسابيع", None)),
-        "months": (("شهر", 1), ("شهرين", 2), ("شهران", 2), ("أشهر", None), ("شهور", None)),
-        "years": (
-            ("سنة", 1),
-            ("سنتين", 2),
-            ("سنتان", 2),
-            ("سنوات", None),
-            ("سنين", None),
-            ("عام", 1),
-            ("عامين", 2),
-            ("عامان", 2),
-            ("أعوام", None),
-        ),
-    }.items()
-    for word, count in forms
+    _form(word): (unit, count) for unit, forms in UNIT_WORDS.items() for word, count in forms
 }
-_COUNT_WORDS = {
-    _form(word): n
-    for n, words in {
-        3: ("ثلاث", "ثلاثة"),
-        4: ("أربع", "أربعة"),
-        5: ("خمس", "خمسة"),
-        6: ("ست", "ستة"),
-        7: ("سبع", "سبعة"),
-        8: ("ثماني", "ثمان", "ثمانية"),
-        9: ("تسع", "تسعة"),
-        10: ("عشر", "عشرة"),
-    }.items()
-    for word in words
-}
+_COUNT_WORDS = {_form(word): n for n, words in COUNT_WORDS.items() for word in words}
 _RELATIVE = re.compile(
     r"(?<!\w)(?:منذ|قبل)\s+(?:(?:حوالي|نحو|قرابه)\s+)?(?:(?P<count>\d+|"
     + _alternation(_COUNT_WORDS)
@@ -259,43 +193,12 @@ _RELATIVE = re.compile(
     + _alternation(_UNITS)
     + r")(?!\w)"
 )
-_LATIN_UNITS = {
-    "second": "seconds",
-    "sec": "seconds",
-    "seconde": "seconds",
-    "minute": "minutes",
-    "min": "minutes",
-    "hour": "hours",
-    "hr": "hours",
-    "heure": "hours",
-    "day": "days",
-    "jour": "days",
-    "week": "weeks",
-    "semaine": "weeks",
-    "month": "months",
-    "mois": "months",
-    "year": "years",
-    "an": "years",
-    "annee": "years",
-}
 _LATIN_RELATIVE = re.compile(
     r"(?<!\w)(?:(?P<en>\d+|an?|one)\s+(?P<en_unit>second|sec|minute|min|hour|hr|day|week|month|year)s?\.?"
     r"\s+ago|il\s+y\s+a\s+(?P<fr>\d+|une?)\s+(?P<fr_unit>seconde|minute|heure|jour|semaine|mois|annee|an)s?)"
     r"(?!\w)"
 )
-#: days back from today; "اليوم"/"today" needs a time (see the module documentation)
-_DAY_WORDS = {
-    "اول امس": 2,
-    "اول البارحه": 2,
-    "امس": 1,
-    "البارحه": 1,
-    "yesterday": 1,
-    "hier": 1,
-    "اليوم": 0,
-    "today": 0,
-    "aujourd'hui": 0,
-}
-_DAY_WORD = re.compile(r"(?<!\w)(?P<word>" + _alternation(_DAY_WORDS) + r")(?!\w)")
+_DAY_WORD = re.compile(r"(?<!\w)(?P<word>" + _alternation(DAY_WORDS) + r")(?!\w)")
 _NOW = re.compile(r"(?<!\w)(?:الان|للتو|(?:منذ|قبل) (?:قليل|لحظات)|just now|a l'instant)(?!\w)")
 
 
@@ -361,14 +264,14 @@ def _at(day: datetime, clock: re.Match[str]) -> datetime:
     """``day`` at the time of ``clock`` (in its zone when it names one); ValueError if impossible."""
     hour = int(clock["hour"])
     marker = re.sub(r"[.\s]", "", clock["ampm"] or "")
-    if (marker in _PM and hour < 12) or (marker in _NOON and hour < 11):
+    if (marker in PM and hour < 12) or (marker in NOON and hour < 11):
         hour += 12
-    elif marker in _AM and hour == 12:
+    elif marker in AM and hour == 12:
         hour = 0
     zone = day.tzinfo
     if clock["zone"] or clock["offset"]:
         offset = clock["offset"] or clock["zone_offset"]
-        hours = _ZONES.get(clock["zone"] or "", 0)
+        hours = ZONES.get(clock["zone"] or "", 0)
         minutes = 0
         if offset:
             digits = re.sub(r"[\s:]", "", offset)
@@ -394,11 +297,11 @@ def _relative(form: str, now: datetime, tz: tzinfo) -> datetime | None:
     match = _LATIN_RELATIVE.search(form)
     if match:
         raw = match["en"] or match["fr"]
-        unit = _LATIN_UNITS[match["en_unit"] or match["fr_unit"]]
+        unit = LATIN_UNITS[match["en_unit"] or match["fr_unit"]]
         return now - (int(raw) if raw.isdigit() else 1) * _STEP[unit]
     match = _DAY_WORD.search(form)
     if match:
-        back = _DAY_WORDS[match["word"]]
+        back = DAY_WORDS[match["word"]]
         clock = _TIME_AFTER.match(form, match.end()) or _TIME_BEFORE.search(form, 0, match.start())
         if clock is None:
             return now - timedelta(days=back) if back else None
