@@ -29,7 +29,9 @@ from bench.synthetic import Corpus, SyntheticArticle
 from khabar_crawler.db.engine import create_db_engine
 from khabar_crawler.db.migrate import upgrade
 from khabar_crawler.db.models import Article
-from khabar_crawler.query.search import parse_query, search
+from khabar_crawler.query.search import search
+from khabar_crawler.query.search_postgres import tsquery
+from khabar_crawler.query.search_query import parse_query
 from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form, words
 from khabar_crawler.text.simhash import bands, simhash, to_signed
 
@@ -128,7 +130,7 @@ def arabic_config_ids(connection: Connection, query: str) -> list[str]:
     expression = "to_tsvector('arabic', title_search || ' ' || summary_search || ' ' || body_search)"
     found = connection.execute(
         text(f"SELECT article_id FROM articles WHERE {expression} @@ to_tsquery('arabic', :q)"),
-        {"q": parse_query(query).tsquery()},
+        {"q": tsquery(parse_query(query))},
     )
     return [r[0] for r in found]
 

@@ -17,6 +17,9 @@ from khabar_crawler.query.export import COLUMNS, JSON_COLUMNS
 from tests.helpers import golden, golden_ids, golden_item
 from tests.pipeline_run import run_pipelines
 
+#: fields of an article as the page shows them, compared with its golden file
+PAGE_FIELDS = ("title", "summary", "category", "tags", "authors", "body", "images", "see_also", "related")
+
 
 def khabar(db_url: str, *args: str) -> Result:
     return CliRunner().invoke(main, ["--database-url", db_url, *args], catch_exceptions=False)
@@ -76,18 +79,7 @@ def test_show_by_id_or_url(filled: str, key: str) -> None:
     raw = "https://khabarayn.com/news/41872/تعاون-دفاعي-متقدم-بين-اليابان-وكوريا-الجنوبية/?utm_source=x"
     argument = {"41872": "41872", "golden-url": url, "raw-url": raw}[key]
     doc = json.loads(khabar(filled, "show", argument, "--json").output)
-    fields = (
-        "title",
-        "summary",
-        "category",
-        "tags",
-        "authors",
-        "body",
-        "sections",
-        "images",
-        "see_also",
-        "related",
-    )
+    fields = (*PAGE_FIELDS, "sections")
     assert {f: doc[f] for f in fields} == {f: golden("41872")[f] for f in fields}
 
 
@@ -128,18 +120,7 @@ def exported(db_url: str, tmp_path: Path, fmt: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
 def test_export_round_trips(filled: str, tmp_path: Path, fmt: str) -> None:
     rows = {row["article_id"]: row for row in exported(filled, tmp_path, fmt)}
-    fields = (
-        "canonical_url",
-        "title",
-        "summary",
-        "category",
-        "tags",
-        "authors",
-        "body",
-        "images",
-        "see_also",
-        "related",
-    )
+    fields = ("canonical_url", *PAGE_FIELDS)
     assert (len(rows), {aid: {f: rows[aid][f] for f in fields} for aid in rows}) == (
         2,
         {aid: {f: golden(aid)[f] for f in fields} for aid in golden_ids()},
@@ -180,6 +161,11 @@ def test_rebuild_search_recomputes_older_profiles(filled: str) -> None:
     data = json.loads(khabar(filled, "db", "rebuild-search", "--json").output)
     hits = json.loads(khabar(filled, "search", "تعاون دفاعي", "--json").output)["hits"]
     assert (data["recomputed"], [h["article_id"] for h in hits]) == (1, ["41872"])
+
+
+def test_rebuild_search_all_recomputes_every_article(filled: str) -> None:
+    data = json.loads(khabar(filled, "db", "rebuild-search", "--all", "--json").output)
+    assert (data["recomputed"], data["indexed"]) == (2, 2)
 
 
 def test_missing_database_says_so(tmp_path: Path) -> None:

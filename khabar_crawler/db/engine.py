@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.settings import BaseSettings
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:  # the read side (khabar) loads no Scrapy
+    from scrapy.settings import BaseSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///data/khabar.db"
 

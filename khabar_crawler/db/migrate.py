@@ -1,4 +1,8 @@
-"""Schema migrations with Alembic, run on an engine (no alembic.ini needed).
+"""Schema migrations with Alembic, run on an engine (no alembic.ini needed), and the one
+check that a database's schema is the code's.
+
+The crawl (:meth:`khabar_crawler.db.database.Database.ensure_schema`), ``khabar db`` and this
+module's own command all migrate and check through these functions:
 
 python -m khabar_crawler.db.migrate upgrade      # DATABASE_URL or the SQLite default
 python -m khabar_crawler.db.migrate current
@@ -7,6 +11,7 @@ python -m khabar_crawler.db.migrate current
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -67,7 +72,72 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         command.upgrade(config, revision)
 
 
+class SchemaOutOfDateError(RuntimeError):
+    """The database schema is not the code's and migrations are not applied automatically."""
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where a database's schema stands: its revision (None: no khabar schema) and the code's."""
+
+    database: str  #: the database's URL, password hidden
+    current: str | None
+    head: str | None
+
+    @property
+    def at_head(self) -> bool:
+        return self.current == self.head
+
+    def problem(self, upgrade_command: str) -> str | None:
+        """Why the code cannot use the database, naming the command that fixes it; None
+        when the schema is at head."""
+        if self.at_head:
+            return None
+        if self.current is None:
+            return f"{self.database} holds no khabar schema (empty database?): run `{upgrade_command}`"
+        return (
+            f"{self.database} is at schema {self.current}, the code needs {self.head}: "
+            f"run `{upgrade_command}`"
+        )
+
+    def __str__(self) -> str:
+        behind = "" if self.at_head else f" (head {self.head})"
+        return f"{self.database}: schema at {self.current}{behind}"
+
+
+def schema_status(engine: Engine) -> SchemaStatus:
+    display = engine.url.render_as_string(hide_password=True)
+    return SchemaStatus(display, current_revision(engine), head_revision())
+
+
+def require_head(engine: Engine, upgrade_command: str) -> None:
+    """Raise :class:`SchemaOutOfDateError` unless the schema is at head; its message names
+    ``upgrade_command`` (the caller's way to migrate)."""
+    problem = schema_status(engine).problem(upgrade_command)
+    if problem is not None:
+        raise SchemaOutOfDateError(problem)
+
+
+def upgrade_database(url: str) -> SchemaStatus:
+    """Migrate the database at ``url`` to head (a SQLite file is created if missing)."""
+    engine = create_db_engine(url)
+    try:
+        upgrade(engine)
+        return schema_status(engine)
+    finally:
+        engine.dispose()
+
+
+def database_status(url: str) -> SchemaStatus:
+    engine = create_db_engine(url)
+    try:
+        return schema_status(engine)
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
+    """``upgrade`` as ``khabar db upgrade`` does it, for hosts without the ``khabar`` script."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -77,11 +147,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     url = args.database_url or database_url()
-    engine = create_db_engine(url)
-    if args.command == "upgrade":
-        upgrade(engine)
-    print(f"{url.split('@')[-1]}: schema at {current_revision(engine)} (head {head_revision()})")
-    engine.dispose()
+    print(upgrade_database(url) if args.command == "upgrade" else database_status(url))
 
 
 if __name__ == "__main__":

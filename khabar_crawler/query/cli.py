@@ -17,25 +17,26 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from khabar_crawler.db.engine import create_db_engine
 from khabar_crawler.db.engine import database_url as default_database_url
-from khabar_crawler.db.migrate import current_revision, head_revision, upgrade
-from khabar_crawler.db.models import Article
+from khabar_crawler.db.migrate import SchemaOutOfDateError, current_revision, require_head, upgrade_database
+from khabar_crawler.db.values import jsonable
 from khabar_crawler.query.export import FORMATS, documents, write_csv, write_jsonl, write_parquet
 from khabar_crawler.query.reports import article_document, check_consistency, database_stats, find_article
-from khabar_crawler.query.search import RANK_CANDIDATES, QueryError, rebuild_index, search
+from khabar_crawler.query.search import RANK_CANDIDATES, rebuild_search, search
+from khabar_crawler.query.search_query import QueryError
 from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form
 
 console = Console(highlight=False)
@@ -49,10 +50,10 @@ class Context:
     def display_url(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
-    def engine(self, *, create: bool = False) -> Engine:
-        """An engine for the database, which must exist unless ``create``."""
+    def engine(self) -> Engine:
+        """An engine for the database, which must exist (``khabar db upgrade`` creates it)."""
         parsed = make_url(self.url)
-        if parsed.get_backend_name() == "sqlite" and not create:
+        if parsed.get_backend_name() == "sqlite":
             path = parsed.database or ""
             if path not in ("", ":memory:") and not Path(path).is_file():
                 raise click.ClickException(
@@ -67,20 +68,11 @@ class Context:
         engine = self.engine()
         try:
             try:
-                revision = current_revision(engine)
+                require_head(engine, "khabar db upgrade")
             except OperationalError as exc:
                 raise click.ClickException(f"cannot open {self.display_url}: {exc.orig}") from exc
-            head = head_revision()
-            if revision is None:
-                raise click.ClickException(
-                    f"{self.display_url} holds no khabar schema (empty database?): "
-                    "run `khabar db upgrade`, then crawl"
-                )
-            if revision != head:
-                raise click.ClickException(
-                    f"{self.display_url} is at schema {revision}, this khabar needs {head}: "
-                    "run `khabar db upgrade`"
-                )
+            except SchemaOutOfDateError as exc:
+                raise click.ClickException(str(exc)) from exc
             with engine.connect() as connection:
                 yield connection
         finally:
@@ -98,13 +90,7 @@ def _date(value: str | None, name: str) -> datetime | None:
 
 
 def _json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=jsonable))
 
 
 def _when(value: Any) -> str:
@@ -331,16 +317,11 @@ def db() -> None:
 @json_option
 @click.pass_obj
 def db_upgrade(obj: Context, as_json: bool) -> None:
-    engine = obj.engine(create=True)
-    try:
-        upgrade(engine)
-        revision = current_revision(engine)
-    finally:
-        engine.dispose()
+    status = upgrade_database(obj.url)
     if as_json:
-        _json({"database": obj.display_url, "revision": revision})
+        _json({"database": status.database, "revision": status.current})
     else:
-        console.print(f"{obj.display_url}: schema at {revision}", markup=False)
+        console.print(str(status), markup=False)
 
 
 @db.command(name="check", help="Schema at head and stored data consistent; exits 1 on a problem.")
@@ -366,27 +347,15 @@ def db_check(obj: Context, as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def db_rebuild_search(obj: Context, everything: bool, as_json: bool) -> None:
-    updated = 0
     with obj.connect() as connection:
-        with Session(bind=connection) as session:
-            query = select(Article).execution_options(yield_per=500)
-            if not everything:
-                query = query.where(Article.search_profile != SEARCH_PROFILE)
-            for article in session.scalars(query):
-                article.title_search = search_form(article.title)
-                article.summary_search = search_form(article.summary)
-                article.body_search = search_form(article.body)
-                article.search_profile = SEARCH_PROFILE
-                updated += 1
-            session.commit()
-        rebuild_index(connection)
-        connection.commit()
-        indexed = connection.scalar(text("SELECT COUNT(*) FROM articles"))
+        rebuilt = rebuild_search(connection, everything=everything)
     if as_json:
-        _json({"recomputed": updated, "indexed": indexed, "profile": SEARCH_PROFILE})
+        _json({"recomputed": rebuilt.recomputed, "indexed": rebuilt.indexed, "profile": SEARCH_PROFILE})
     else:
         console.print(
-            f"recomputed {updated} article(s); index rebuilt over {indexed} ({SEARCH_PROFILE})", markup=False
+            f"recomputed {rebuilt.recomputed} article(s); index rebuilt over {rebuilt.indexed}"
+            f" ({SEARCH_PROFILE})",
+            markup=False,
         )
 
 

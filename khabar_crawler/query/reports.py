@@ -5,7 +5,6 @@ Plain data in (a connection or session), JSON-ready dicts out; the CLI only form
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
@@ -20,14 +19,9 @@ from khabar_crawler.db.models import (
     NearDuplicate,
     RejectedPage,
 )
+from khabar_crawler.db.values import jsonable
 from khabar_crawler.text.normalize import SEARCH_PROFILE
 from khabar_crawler.urls import canonicalize_url
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
 
 
 def database_stats(connection: Connection, days: int = 14, runs: int = 10) -> dict[str, Any]:
@@ -72,7 +66,7 @@ def database_stats(connection: Connection, days: int = 14, runs: int = 10) -> di
         "rejected_pages": count(select(func.count()).select_from(RejectedPage)),
         "per_category": [dict(row._mapping) for row in per_category],
         "per_day": [{"day": str(row.day)[:10], "articles": int(row.articles)} for row in per_day],
-        "runs": [{k: _iso(v) for k, v in row._mapping.items()} for row in last_runs],
+        "runs": [{k: jsonable(v) for k, v in row._mapping.items()} for row in last_runs],
     }
 
 
@@ -117,8 +111,8 @@ def article_document(article: Article, *, with_history: bool = True) -> dict[str
         "language": article.language,
         "authors": list(article.authors or []),
         "tags": [t.tag.name for t in article.tags],
-        "published_at": _iso(article.published_at),
-        "modified_at": _iso(article.modified_at),
+        "published_at": jsonable(article.published_at),
+        "modified_at": jsonable(article.modified_at),
         "body": article.body,
         "sections": article.sections,
         "images": [
@@ -133,8 +127,8 @@ def article_document(article: Article, *, with_history: bool = True) -> dict[str
             if link.kind == "related"
         ],
         "version": article.version,
-        "first_seen_at": _iso(article.first_seen_at),
-        "last_seen_at": _iso(article.last_seen_at),
+        "first_seen_at": jsonable(article.first_seen_at),
+        "last_seen_at": jsonable(article.last_seen_at),
     }
     if with_history:
         document["field_layers"] = dict(article.field_layers or {})
@@ -144,8 +138,8 @@ def article_document(article: Article, *, with_history: bool = True) -> dict[str
         document["versions"] = [
             {
                 "version": v.version,
-                "recorded_at": _iso(v.recorded_at),
-                "modified_at": _iso(v.modified_at),
+                "recorded_at": jsonable(v.recorded_at),
+                "modified_at": jsonable(v.modified_at),
                 "content_hash": v.content_hash,
             }
             for v in article.versions

@@ -1,0 +1,143 @@
+"""The PostgreSQL back end of search: the ``search_vector`` tsvector and its GIN index, and,
+for phrases, the ``search_pairs`` index of adjacent word pairs (migration 0004).
+
+Ranking is ``ts_rank_cd``, the vector weighing title A, summary B, body C. Datetimes are bound
+and read as they are (``timestamptz``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, text
+
+from khabar_crawler.query.search_query import Query
+
+
+def tsquery(query: Query, *, phrases: bool = True) -> str:
+    """The ``to_tsquery('simple', ...)`` expression (tokens are word characters only);
+    ``phrases=False``: without the phrases (empty when the query is phrases only)."""
+    parts = []
+    for term in query.terms:
+        if term.is_phrase and not phrases:
+            continue
+        if term.is_phrase:
+            # one alternative per column weight, so that a phrase never spans two columns
+            # (title | summary | body), as FTS5 phrases never do
+            per_column = ("(" + " <-> ".join(f"{w}:{weight}" for w in term.words) + ")" for weight in "ABC")
+            parts.append("(" + " | ".join(per_column) + ")")
+        else:
+            parts.append(term.words[0] + (":*" if term.prefix else ""))
+    return " & ".join(parts)
+
+
+def bind_datetime(value: datetime) -> datetime:
+    return value
+
+
+def read_datetime(value: datetime | None) -> datetime | None:
+    return value
+
+
+def ranked_rows(connection: Connection, query: Query, where: str, params: dict[str, Any]) -> list[Row[Any]]:
+    """The hits' rows, best first: ``where`` narrows the matches (``a.`` is the article),
+    ``params`` binds it and holds ``limit`` and ``candidates`` (None: rank every match).
+
+    The candidates (the newest matches) come from the GIN indexes (phrases by their word
+    pairs), narrowed to the newest ids likely to hold them (see :func:`_id_floor`); ranking
+    reads each candidate's tsvector; then the articles shown are read. The planner counts
+    testing a row's (compressed) tsvector as nearly free, which it is not (5-15 us): left
+    alone, it walks or scans the table where the index is cheaper. Settings that a savepoint
+    scopes to this query keep it on the indexes."""
+    params = dict(params)
+    with connection.begin_nested() as scope:
+        # plans depend on how common the words are: never reuse one made for other words
+        # (psycopg prepares a statement run 5 times; PostgreSQL then goes generic)
+        connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        match = _match(connection, query, params)
+        params["floor"] = _id_floor(connection, match + where, params)
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        connection.execute(text("SET LOCAL enable_indexscan = off"))
+        sql = (
+            "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body,"
+            " h.score, h.found FROM (SELECT m.id, m.found,"
+            " ts_rank_cd(m.search_vector, to_tsquery('simple', :tsquery)) AS score FROM ("
+            " SELECT a.id, a.search_vector, count(*) OVER () AS found FROM articles AS a"
+            f" WHERE {match}{where} AND a.id > coalesce(:floor, 0)"
+            " ORDER BY a.id DESC LIMIT :candidates) AS m"
+            " ORDER BY score DESC, m.id LIMIT :limit) AS h"
+            " JOIN articles AS a ON a.id = h.id ORDER BY h.score DESC, a.id"
+        )
+        rows = list(connection.execute(text(sql), params))
+        if params["floor"] is not None and (not rows or rows[0].found < params["candidates"]):
+            params["floor"] = None  # fewer matches among the newest ids than estimated
+            rows = list(connection.execute(text(sql), params))
+        scope.rollback()  # read only: undoes the settings
+    return rows
+
+
+def rebuild_index(connection: Connection) -> None:
+    connection.execute(text("REINDEX INDEX ix_articles_search_vector"))
+    connection.execute(text("REINDEX INDEX ix_articles_search_pairs"))
+
+
+_PHRASE_PAIRS = text(
+    "SELECT khabar_phrase_pairs(v) AS pairs,"
+    " (SELECT count(*) FROM unnest(v) AS u, unnest(u.positions) AS p) AS positions"
+    " FROM unnest(CAST(:phrases AS text[])) AS phrase, to_tsvector('simple', phrase) AS v"
+)
+
+
+#: look for the candidates among this many times the newest ids expected to hold them
+WINDOW_MARGIN = 1.5
+
+
+def _id_floor(connection: Connection, condition: str, params: dict[str, Any]) -> int | None:
+    """The id above which the newest ``candidates`` matches are expected, or None (all ids).
+
+    Fetching every match of a common word from the table costs ~5 us a match (100 ms for
+    20,000); the newest candidates lie, if matches spread evenly over the ids, above
+    ``max(id) - candidates x max(id) / matches``, and an id range from the primary key
+    combined with the GIN index fetches only those. The number of matches is the planner's
+    estimate (column statistics of the GIN-indexed columns, no query run); where it is too
+    high and the range holds too few matches, the query runs again without it."""
+    if params["candidates"] is None:
+        return None
+    plan = connection.execute(
+        text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles AS a WHERE {condition}"), params
+    ).scalar_one()
+    matches = float(plan[0]["Plan"]["Plan Rows"])
+    top = connection.scalar(text("SELECT max(id) FROM articles"))
+    if not top or matches <= 0:
+        return None
+    floor = top - int(WINDOW_MARGIN * params["candidates"] * top / matches)
+    return floor if floor > 0 else None
+
+
+def _match(connection: Connection, query: Query, params: dict[str, Any]) -> str:
+    """The WHERE condition of a query; its parameters, and the ``tsquery`` that ranks the
+    matches, go into ``params``.
+
+    A GIN index over a tsvector keeps no positions: a phrase alone would re-check every row
+    holding its words. Each phrase is tokenised by PostgreSQL itself (as the stored columns
+    are) and cut into its adjacent pairs; the rows holding all pairs come from the
+    ``search_pairs`` index. A phrase of two tokens is one pair, exactly: no re-check. A
+    longer one is re-checked by the tsvector phrase, on those rows only."""
+    params["tsquery"] = full = tsquery(query)
+    phrases = query.phrases
+    if not phrases:
+        params["match"] = full
+        return "a.search_vector @@ to_tsquery('simple', :match)"
+    pairs: list[str] = []
+    exact = True
+    for row in connection.execute(_PHRASE_PAIRS, {"phrases": phrases}):
+        pairs.extend(row.pairs)
+        exact = exact and row.positions == 2
+    params["pairs"] = sorted(set(pairs))
+    condition = "a.search_pairs @> CAST(:pairs AS text[])"
+    rest = tsquery(query, phrases=False) if exact else full
+    if rest:
+        condition += " AND a.search_vector @@ to_tsquery('simple', :match)"
+        params["match"] = rest
+    return condition
