@@ -12,8 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
-from khabar_crawler.db import Database, create_db_engine
-from khabar_crawler.db.database import SchemaOutOfDateError
+from khabar_crawler.db import create_db_engine
+from khabar_crawler.db.database import Database, SchemaOutOfDateError
 from khabar_crawler.db.migrate import (
     alembic_config,
     current_revision,

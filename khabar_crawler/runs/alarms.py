@@ -15,9 +15,13 @@
 - **bot challenges and empty shells** (``KHABAR_CHALLENGE_MAX_SHARE``): the share of fetched
   pages that answered 200 with a challenge or an empty page.
 
-A breach is logged as an error, counted as ``khabar/alarm/<name>``, marks the run ``failed``
-in ``crawl_runs`` and makes ``scrapy crawl`` exit with status 3 (see
-:mod:`khabar_crawler.runs.commands.crawl`), so that cron and Scrapyd notice.
+A breach is logged as an error and recorded in the crawler's stats: ``khabar/alarm/<name>``
+(the message) and ``khabar/alarm/failed`` = 1. The stats are the only channel: the run
+record reads them to mark the run ``failed`` in ``crawl_runs``, and ``scrapy crawl`` to exit
+with status 3 (see :mod:`khabar_crawler.runs.commands.crawl`), so that cron and Scrapyd notice.
+The alarms are evaluated once per run, by :meth:`Alarms.check`: at ``spider_closed``, or
+earlier by whichever component needs the verdict first (the run record), so that no result
+depends on the order of the signal handlers.
 """
 
 from __future__ import annotations
@@ -29,16 +33,17 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.statscollectors import StatsCollector
 from sqlalchemy import select
 
-from khabar_crawler.db.engine import database_url
+from khabar_crawler.db.database import get_database
 from khabar_crawler.db.models import CrawlRun
 
 logger = logging.getLogger(__name__)
 
-#: Names of the spiders whose last run in this process breached an alarm (read by the
-#: ``crawl`` command to set the exit status).
-BREACHED: list[str] = []
+#: the stats key set to 1 when a run breached an alarm
+FAILED = "khabar/alarm/failed"
+#: the exit status of ``scrapy crawl`` for a run that breached an alarm
 EXIT_STATUS = 3
 #: stats prefix of the extraction layer that filled the body: ``<prefix><layer>`` per item
 BODY_LAYER_PREFIX = "khabar/extract/layer/body/"
@@ -55,9 +60,17 @@ def _optional_share(settings: BaseSettings, name: str, default: float) -> float:
     return float(value)
 
 
+def breached(stats: StatsCollector) -> bool:
+    """Whether the run whose stats these are breached an alarm."""
+    return bool(stats.get_value(FAILED))
+
+
 class Alarms:
+    """Checks the alarms of a run once, when the spider closes (or when first asked)."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._found: list[tuple[str, str]] | None = None
         settings = crawler.settings
         self.floors = {k: float(v) for k, v in settings.getdict("KHABAR_COVERAGE_FLOORS").items()}
         self.min_items = settings.getint("KHABAR_COVERAGE_MIN_ITEMS", 20)
@@ -78,6 +91,7 @@ class Alarms:
         return stats
 
     def breaches(self, reason: str) -> list[tuple[str, str]]:
+        """The alarms the run's stats breach now, as ``(name, message)``; records nothing."""
         stats = self._stats()
         found: list[tuple[str, str]] = []
         items = int(stats.get("khabar/coverage/items", 0))
@@ -130,16 +144,14 @@ class Alarms:
         )
 
     def _recent_median(self) -> float | None:
-        """Median of articles extracted by recent finished runs with the same arguments."""
+        """Median of articles extracted by recent finished runs with the same arguments (None
+        when the crawl stores nothing, so has no earlier runs to compare with)."""
         if not self.crawler.settings.get("ITEM_PIPELINES"):
             return None
-        from khabar_crawler.db.database import Database
-
         spider = self.crawler.spider
         arguments = dict(getattr(spider, "arguments", {}) or {})
         try:
-            database = Database(database_url(self.crawler.settings))
-            with database.sessions() as session:
+            with get_database(self.crawler).sessions() as session:
                 runs = session.scalars(
                     select(CrawlRun)
                     .where(CrawlRun.status == "finished")
@@ -151,19 +163,27 @@ class Alarms:
                     for run in runs
                     if (run.arguments or {}) == arguments
                 ][: self.drop_window]
-            database.close()
         except Exception as exc:  # the alarm must not break the close
             logger.warning("Could not read earlier runs for the items-drop alarm: %s", exc)
             return None
         return statistics.median(counts) if counts else None
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        found = self.breaches(reason)
+    def check(self, reason: str) -> list[tuple[str, str]]:
+        """The run's breaches, evaluated on the first call only (``reason``: the spider's
+        close reason) and recorded in the stats; later calls return the same list."""
+        if self._found is None:
+            self._found = self.breaches(reason)
+            self._record(self._found)
+        return list(self._found)
+
+    def _record(self, found: list[tuple[str, str]]) -> None:
         if not found:
             return
         assert self.crawler.stats is not None
         for name, message in found:
             self.crawler.stats.set_value(f"khabar/alarm/{name}", message)
             logger.error("ALARM %s: %s", name, message)
-        self.crawler.stats.set_value("khabar/alarm/failed", 1)
-        BREACHED.append(spider.name)
+        self.crawler.stats.set_value(FAILED, 1)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.check(reason)

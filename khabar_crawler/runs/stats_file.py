@@ -1,22 +1,21 @@
 """Write the crawl's final stats as JSON (``-s KHABAR_STATS_FILE=run-stats.json``).
 
-For schedulers and scripts that need to know what a run did without parsing its log.
+For schedulers and scripts that need to know what a run did without parsing its log. The
+alarms' verdict is in it whatever order the ``spider_closed`` handlers run in: the file asks
+:meth:`khabar_crawler.runs.alarms.Alarms.check` (evaluated once per run) before writing.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+from khabar_crawler.db.values import jsonable
+from khabar_crawler.runs.alarms import Alarms
 
 
 class StatsFile:
@@ -33,8 +32,11 @@ class StatsFile:
         return cls(crawler, Path(path))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        alarms = self.crawler.get_extension(Alarms)
+        if alarms is not None:
+            alarms.check(reason)
         assert self.crawler.stats is not None
-        stats = {k: _jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
+        stats = {k: jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
         stats.setdefault("finish_reason", reason)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.write_text(json.dumps(stats, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")

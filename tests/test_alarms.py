@@ -1,0 +1,214 @@
+"""The run's alarms: items drop (against earlier runs in the crawl's database), bot challenges,
+and the verdict recorded once in the stats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_crawler
+
+from khabar_crawler.db.database import get_database
+from khabar_crawler.db.models import CrawlRun
+from khabar_crawler.runs.alarms import Alarms, breached
+
+ARGUMENTS = {"since": "2024-01-01"}
+
+
+class ArgumentsSpider(Spider):
+    """A spider that records its arguments, as the project's spider does."""
+
+    name = "khabarayn"
+    arguments = ARGUMENTS
+
+
+def crawler(tmp_path: Path, stats: dict[str, Any], **settings: Any) -> Crawler:
+    """A crawler with the project's database extension, a spider and the given stats."""
+    made = get_crawler(
+        ArgumentsSpider,
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'khabar.db'}",
+            "EXTENSIONS_BASE": {},
+            "EXTENSIONS": {"khabar_crawler.db.database.DatabaseExtension": 50},
+            "ITEM_PIPELINES": {"pipelines.store.StorePipeline": 400},  # a crawl that stores runs
+            **settings,
+        },
+    )
+    made.spider = ArgumentsSpider()
+    made.stats.set_stats(dict(stats))
+    return made
+
+
+def earlier_runs(
+    crawled: Crawler, *articles: int, status: str = "finished", arguments: dict[str, str] = ARGUMENTS
+) -> None:
+    """crawl_runs rows (oldest first) that extracted ``articles`` articles each."""
+    with get_database(crawled).sessions.begin() as session:
+        for count in articles:
+            session.add(
+                CrawlRun(
+                    spider="khabarayn",
+                    started_at=datetime.now(UTC),
+                    status=status,
+                    arguments=dict(arguments),
+                    stats={"khabar/extract/article": count},
+                )
+            )
+
+
+def extracted(count: int) -> dict[str, Any]:
+    return {"khabar/extract/article": count}
+
+
+def items_drop(found: list[tuple[str, str]]) -> list[str]:
+    return [message for name, message in found if name == "items_drop"]
+
+
+def challenges(found: list[tuple[str, str]]) -> list[str]:
+    return [message for name, message in found if name == "challenges"]
+
+
+# --- items drop ----------------------------------------------------------------------------
+
+
+def test_items_drop_fires_below_half_the_median_of_recent_runs(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, extracted(40))
+    earlier_runs(crawled, 90, 100, 120)
+    found = Alarms(crawled).breaches("finished")
+    assert items_drop(found) == ["40 articles extracted, median of recent runs 100"]
+
+
+def test_items_drop_quiet_at_half_the_median(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, extracted(50))
+    earlier_runs(crawled, 90, 100, 120)
+    assert items_drop(Alarms(crawled).breaches("finished")) == []
+
+
+def test_items_drop_counts_only_finished_runs_with_the_same_arguments(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, extracted(40))
+    earlier_runs(crawled, 90, 100, 120)
+    earlier_runs(crawled, 1000, 1000, 1000, 1000, arguments={"full": "1"})
+    earlier_runs(crawled, 1000, 1000, 1000, 1000, status="failed")
+    found = Alarms(crawled).breaches("finished")
+    assert items_drop(found) == ["40 articles extracted, median of recent runs 100"]
+
+
+def test_items_drop_reads_only_the_window_of_recent_runs(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, extracted(15), KHABAR_ITEMS_DROP_WINDOW=2)
+    earlier_runs(crawled, 1000, 1000, 1000, 20, 20)
+    assert items_drop(Alarms(crawled).breaches("finished")) == []
+
+
+def test_items_drop_quiet_below_the_minimum_median(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, extracted(0))
+    earlier_runs(crawled, 8, 9, 9)
+    assert items_drop(Alarms(crawled).breaches("finished")) == []
+
+
+def test_items_drop_quiet_without_earlier_runs(tmp_path: Path) -> None:
+    assert items_drop(Alarms(crawler(tmp_path, extracted(0))).breaches("finished")) == []
+
+
+def test_items_drop_only_judges_finished_crawls(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, extracted(1))
+    earlier_runs(crawled, 90, 100, 120)
+    assert items_drop(Alarms(crawled).breaches("shutdown")) == []
+
+
+def test_items_drop_quiet_when_the_crawl_stores_nothing(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, extracted(1))
+    earlier_runs(crawled, 90, 100, 120)
+    alarms = Alarms(crawler(tmp_path, extracted(1), ITEM_PIPELINES={}))
+    assert items_drop(alarms.breaches("finished")) == []
+
+
+# --- bot challenges and empty shells -------------------------------------------------------
+
+
+def test_challenges_fire_above_the_share(tmp_path: Path) -> None:
+    stats = {"response_received_count": 10, "khabar/page/bot_challenge": 2, "khabar/page/empty_shell": 1}
+    found = Alarms(crawler(tmp_path, stats)).breaches("finished")
+    assert challenges(found) == ["3 of 10 pages were bot challenges or empty shells"]
+
+
+def test_challenges_quiet_at_the_share(tmp_path: Path) -> None:
+    stats = {"response_received_count": 10, "khabar/page/bot_challenge": 2}
+    assert challenges(Alarms(crawler(tmp_path, stats)).breaches("finished")) == []
+
+
+def test_challenges_quiet_below_five_pages(tmp_path: Path) -> None:
+    stats = {"response_received_count": 4, "khabar/page/bot_challenge": 4}
+    assert challenges(Alarms(crawler(tmp_path, stats)).breaches("finished")) == []
+
+
+def test_challenges_share_is_a_setting(tmp_path: Path) -> None:
+    stats = {"response_received_count": 10, "khabar/page/empty_shell": 5}
+    found = Alarms(crawler(tmp_path, stats, KHABAR_CHALLENGE_MAX_SHARE=0.5)).breaches("finished")
+    assert challenges(found) == []
+
+
+# --- the verdict, once per run -------------------------------------------------------------
+
+CHALLENGED = {"response_received_count": 10, "khabar/page/bot_challenge": 5}
+
+
+def test_check_records_a_breach_in_the_stats(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, CHALLENGED)
+    Alarms(crawled).check("finished")
+    assert (crawled.stats.get_value("khabar/alarm/challenges"), breached(crawled.stats)) == (
+        "5 of 10 pages were bot challenges or empty shells",
+        True,
+    )
+
+
+def test_check_records_nothing_for_a_quiet_run(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, {"response_received_count": 10})
+    Alarms(crawled).check("finished")
+    assert breached(crawled.stats) is False
+
+
+def test_check_evaluates_once(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, CHALLENGED)
+    alarms = Alarms(crawled)
+    first = alarms.check("finished")
+    crawled.stats.set_value("response_received_count", 1000)  # would be quiet now
+    assert (alarms.check("finished"), crawled.stats.get_value("khabar/alarm/challenges")) == (
+        first,
+        "5 of 10 pages were bot challenges or empty shells",
+    )
+
+
+def test_check_logs_each_breach_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    alarms = Alarms(crawler(tmp_path, CHALLENGED))
+    alarms.check("finished")
+    alarms.check("finished")
+    assert [r.getMessage() for r in caplog.records if r.getMessage().startswith("ALARM")] == [
+        "ALARM challenges: 5 of 10 pages were bot challenges or empty shells"
+    ]
+
+
+def with_alarms(tmp_path: Path, stats: dict[str, Any]) -> Crawler:
+    """A crawler whose extensions are the project's database and alarms."""
+    extensions = {"khabar_crawler.db.database.DatabaseExtension": 50, Alarms: 100}
+    return crawler(tmp_path, stats, EXTENSIONS=extensions)
+
+
+def test_spider_closed_checks_the_alarms(tmp_path: Path) -> None:
+    crawled = with_alarms(tmp_path, CHALLENGED)
+    crawled.signals.send_catch_log(signals.spider_closed, spider=crawled.spider, reason="finished")
+    assert breached(crawled.stats) is True
+
+
+def test_spider_closed_keeps_an_earlier_verdict(tmp_path: Path) -> None:
+    """Whoever asks first (the run record) decides; the signal handler does not re-judge."""
+    crawled = with_alarms(tmp_path, {"response_received_count": 10})
+    alarms = crawled.get_extension(Alarms)
+    assert alarms is not None
+    alarms.check("finished")
+    crawled.stats.set_stats(CHALLENGED)
+    crawled.signals.send_catch_log(signals.spider_closed, spider=crawled.spider, reason="finished")
+    assert breached(crawled.stats) is False
