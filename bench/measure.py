@@ -203,7 +203,7 @@ def storage(database_url: str, batch: int, count: int) -> dict[str, Any]:
     from khabar_crawler.items import ArticleItem
     from khabar_crawler.spiders.khabarayn import KhabaraynSpider
     from pipelines.clean import CleanPipeline
-    from pipelines.dedupe import content_hash, content_simhash
+    from pipelines.dedupe import fingerprint
     from pipelines.store import StorePipeline
 
     crawler = get_crawler(
@@ -211,6 +211,7 @@ def storage(database_url: str, batch: int, count: int) -> dict[str, Any]:
         {
             "DATABASE_URL": database_url,
             "EXTENSIONS_BASE": {},
+            "EXTENSIONS": {"khabar_crawler.db.database.DatabaseExtension": 50},
             "KHABAR_STORE_BATCH_SIZE": batch,
             "KHABAR_STORE_FLUSH_SECONDS": 3600,
         },
@@ -239,7 +240,7 @@ def storage(database_url: str, batch: int, count: int) -> dict[str, Any]:
             fetched_at=article.published_at.isoformat(),
         )
         clean.process_item(item)
-        item.content_hash, item.simhash = content_hash(item), content_simhash(item)
+        fingerprint(item)  # what dedupe notes for the store, without its database lookups
         items.append(item)
     store = StorePipeline.from_crawler(crawler)
     store.open_spider(spider)
@@ -249,6 +250,7 @@ def storage(database_url: str, batch: int, count: int) -> dict[str, Any]:
     store.close_spider(spider)
     seconds = time.perf_counter() - started
     crawler.signals.send_catch_log(signals.spider_closed, spider=spider, reason="finished")
+    crawler.signals.send_catch_log(signals.engine_stopped)
     return {
         "rate": round(count / seconds, 1),
         "unit": "items/s",

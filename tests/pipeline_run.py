@@ -1,5 +1,6 @@
-"""Run the project's item pipelines, in ITEM_PIPELINES order, the way Scrapy's scraper does:
-through a crawler from ``scrapy.utils.test.get_crawler``, with real signals and stats."""
+"""Run the project's item pipelines, in ITEM_PIPELINES order, the way Scrapy's engine and
+scraper do: through a crawler from ``scrapy.utils.test.get_crawler``, with real signals, stats
+and the extensions of a run's life (the shared database, the alarms, the run record)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,18 @@ from sqlalchemy import create_engine, func, select
 
 from khabar_crawler import settings as project_settings
 from khabar_crawler.db.models import Base
+from khabar_crawler.runs.record import RunRecord
 from khabar_crawler.spiders.khabarayn import KhabaraynSpider
+
+#: the project's extensions a run of the pipelines has (with their priorities)
+RUN_EXTENSIONS = {
+    path: project_settings.EXTENSIONS[path]
+    for path in (
+        "khabar_crawler.db.database.DatabaseExtension",
+        "khabar_crawler.runs.alarms.Alarms",
+        "khabar_crawler.runs.record.RunRecord",
+    )
+}
 
 
 class PipelineRun:
@@ -21,7 +33,13 @@ class PipelineRun:
         self.crawler = get_crawler(
             # no built-in extensions: nothing here runs a reactor for their timers
             KhabaraynSpider,
-            {"DATABASE_URL": database_url, "EXTENSIONS_BASE": {}, **settings},
+            {
+                "DATABASE_URL": database_url,
+                "EXTENSIONS_BASE": {},
+                "EXTENSIONS": RUN_EXTENSIONS,
+                "ITEM_PIPELINES": project_settings.ITEM_PIPELINES,
+                **settings,
+            },
         )
         self.spider = KhabaraynSpider.from_crawler(self.crawler)
         self.crawler.spider = self.spider
@@ -30,6 +48,14 @@ class PipelineRun:
         for pipeline in self.pipelines:
             if hasattr(pipeline, "open_spider"):
                 pipeline.open_spider(self.spider)
+        # as the engine: the pipelines are open when spider_opened is sent
+        self.crawler.signals.send_catch_log(signals.spider_opened, spider=self.spider)
+
+    @property
+    def run_id(self) -> int | None:
+        """The ``crawl_runs`` id of this run."""
+        record = self.crawler.get_extension(RunRecord)
+        return record.run_id if record is not None else None
 
     @property
     def stats(self) -> dict[str, Any]:
@@ -57,6 +83,7 @@ class PipelineRun:
             if hasattr(pipeline, "close_spider"):
                 pipeline.close_spider(self.spider)
         self.crawler.signals.send_catch_log(signals.spider_closed, spider=self.spider, reason=reason)
+        self.crawler.signals.send_catch_log(signals.engine_stopped)  # the database is disposed
 
 
 def run_pipelines(database_url: str, *items: Any, **settings: Any) -> PipelineRun:

@@ -1,4 +1,4 @@
-"""CleanPipeline through get_crawler: display text, search forms, dates."""
+"""CleanPipeline through get_crawler: display text and dates."""
 
 from __future__ import annotations
 
@@ -43,15 +43,6 @@ def test_placeholders_and_empty_paragraphs_leave_the_body() -> None:
 
 def test_sign_off_is_stripped_from_the_summary() -> None:
     assert clean(golden_item("41872", summary="ملخص الخبر. خبرين.")).summary == "ملخص الخبر."
-
-
-def test_search_forms_sit_beside_the_display_text() -> None:
-    cleaned = clean(golden_item("52306"))
-    assert (cleaned.title, cleaned.title_search, cleaned.search_profile) == (
-        "شراكة أمنية تاريخية بين اليابان والاتحاد الأوروبي",
-        "شراكه امنيه تاريخيه بين اليابان والاتحاد الاوروبي",
-        "ar-v1",
-    )
 
 
 def test_text_only_date_is_parsed_against_the_fetch_time() -> None:

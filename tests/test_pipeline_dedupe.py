@@ -1,9 +1,14 @@
-"""DedupePipeline: within a run (memory) and across runs (database)."""
+"""Duplicates within a run (decided in the store's batch) and across runs (the database), and
+dedupe's fingerprints."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from khabar_crawler.db.models import ArticleUrl
+from pipelines.dedupe import fingerprint
 from tests.helpers import golden, golden_item
-from tests.pipeline_run import PipelineRun, run_pipelines
+from tests.pipeline_run import PipelineRun, rows, run_pipelines, table_counts
 
 
 def test_same_article_twice_in_a_run_is_dropped_once(db_url: str) -> None:
@@ -31,21 +36,27 @@ def test_known_article_passes_to_the_store(db_url: str) -> None:
 
 def test_content_alias_within_one_run(db_url: str) -> None:
     copy = "https://khabarayn.com/news/70000/copy/"
-    run = PipelineRun(db_url)
-    out = run.feed(
-        golden_item("52306"), golden_item("52306", url=copy, canonical_url=copy, article_id="70000")
+    run = run_pipelines(
+        db_url, golden_item("52306"), golden_item("52306", url=copy, canonical_url=copy, article_id="70000")
     )
-    run.close()
-    assert out[1].alias_of == golden("52306")["url"]
+    kinds = rows(db_url, select(ArticleUrl.kind).where(ArticleUrl.url == copy))
+    assert (table_counts(db_url)["articles"], kinds, run.stats["khabar/dedupe/alias"]) == (
+        1,
+        [("duplicate",)],
+        1,
+    )
 
 
-def test_memory_of_the_run_ends_with_each_stored_batch(db_url: str) -> None:
-    run = PipelineRun(db_url, KHABAR_STORE_BATCH_SIZE=1)
-    run.feed(golden_item("41872"), golden_item("52306"))
-    dedupe = next(p for p in run.pipelines if type(p).__name__ == "DedupePipeline")
-    remembered = (dedupe._urls, dedupe._ids, dedupe._hashes, dedupe._simhashes)
-    run.close()
-    assert remembered == ({}, {}, {}, {})
+def test_content_alias_of_an_article_stored_earlier_in_the_run(db_url: str) -> None:
+    """Once its batch is written, the database answers for an article."""
+    copy = "https://khabarayn.com/news/70000/copy/"
+    run = run_pipelines(
+        db_url,
+        golden_item("52306"),
+        golden_item("52306", url=copy, canonical_url=copy, article_id="70000"),
+        KHABAR_STORE_BATCH_SIZE=1,
+    )
+    assert (table_counts(db_url)["articles"], run.stats["khabar/dedupe/alias"]) == (1, 1)
 
 
 def test_same_article_after_its_batch_is_stored_is_known(db_url: str) -> None:
@@ -53,3 +64,13 @@ def test_same_article_after_its_batch_is_stored_is_known(db_url: str) -> None:
     out = run.feed(golden_item("41872"), golden_item("41872"))
     run.close()
     assert (len(out), run.stats["khabar/dedupe/known"], run.stats["khabar/store/unchanged"]) == (2, 1, 1)
+
+
+def test_search_forms_are_derived_from_the_display_text() -> None:
+    item = golden_item("52306")
+    fingerprint(item)
+    assert (item.title, item.pipeline.search["title_search"], item.pipeline.search["search_profile"]) == (
+        "شراكة أمنية تاريخية بين اليابان والاتحاد الأوروبي",
+        "شراكه امنيه تاريخيه بين اليابان والاتحاد الاوروبي",
+        "ar-v1",
+    )

@@ -1,14 +1,17 @@
-"""ValidatePipeline: each rule drops with its own reason and stats key."""
+"""ValidatePipeline: each rule turns an article into a rejected page with its own reason and
+stats key."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from scrapy.utils.test import get_crawler
 
-from pipelines.validate import InvalidItem, ValidatePipeline
-from tests.helpers import golden_item
+from khabar_crawler.items import RejectedPage
+from pipelines.validate import ValidatePipeline
+from tests.helpers import golden, golden_item
 
 BROKEN: list[tuple[str, dict[str, Any]]] = [
     ("missing_canonical_url", {"canonical_url": ""}),
@@ -24,16 +27,26 @@ BROKEN: list[tuple[str, dict[str, Any]]] = [
 
 
 @pytest.mark.parametrize(("reason", "changes"), BROKEN, ids=[b[0] for b in BROKEN])
-def test_broken_item_is_dropped_with_its_reason(reason: str, changes: dict[str, Any]) -> None:
+def test_broken_item_is_rejected_with_its_reason(reason: str, changes: dict[str, Any]) -> None:
     crawler = get_crawler()
-    with pytest.raises(InvalidItem) as raised:
-        ValidatePipeline.from_crawler(crawler).process_item(golden_item("41872", **changes))
-    assert (raised.value.reason, crawler.stats.get_value(f"khabar/validate/dropped/{reason}")) == (reason, 1)  # type: ignore[union-attr]
+    rejected = ValidatePipeline.from_crawler(crawler).process_item(golden_item("41872", **changes))
+    assert (rejected.reason, crawler.stats.get_value(f"khabar/validate/dropped/{reason}")) == (reason, 1)  # type: ignore[union-attr]
 
 
-def test_message_names_the_url() -> None:
-    with pytest.raises(InvalidItem, match=r"empty_body: .*https://khabarayn\.com/news/41872/"):
-        ValidatePipeline.from_crawler(get_crawler()).process_item(golden_item("41872", body=""))
+def test_rejected_page_is_the_article_url_with_every_broken_rule() -> None:
+    rejected = ValidatePipeline.from_crawler(get_crawler()).process_item(
+        golden_item("41872", body="", language="")
+    )
+    assert rejected == RejectedPage(
+        golden("41872")["url"],
+        "empty_body",
+        "empty_body: the article body is empty; missing_language: no language",
+    )
+
+
+def test_warning_names_the_reason_and_the_url(caplog: pytest.LogCaptureFixture) -> None:
+    ValidatePipeline.from_crawler(get_crawler()).process_item(golden_item("41872", body=""))
+    assert re.search(r"empty_body: .*https://khabarayn\.com/news/41872/", caplog.text)
 
 
 def test_valid_item_passes() -> None:

@@ -1,9 +1,16 @@
-"""The storage pipeline on SQLite and PostgreSQL: upserts, versions, aliases, rejections."""
+"""The storage pipeline on SQLite and PostgreSQL: upserts, versions, aliases, rejections,
+batches and their fallback, the run's row."""
 
 from __future__ import annotations
 
+import io
+import json
+
+import pytest
+from scrapy.exporters import JsonLinesItemExporter
 from sqlalchemy import select
 
+from khabar_crawler import settings as project_settings
 from khabar_crawler.db.models import (
     Article,
     ArticleUrl,
@@ -12,9 +19,10 @@ from khabar_crawler.db.models import (
     NearDuplicate,
     RejectedPage,
 )
-from khabar_crawler.signals import page_rejected
+from khabar_crawler.items import CRAWL_FIELDS, GOLDEN_FIELDS, ArticleItem
+from khabar_crawler.items import RejectedPage as RejectedPageItem
 from tests.helpers import golden, golden_ids, golden_item
-from tests.pipeline_run import PipelineRun, rows, run_pipelines, table_counts
+from tests.pipeline_run import RUN_EXTENSIONS, PipelineRun, rows, run_pipelines, table_counts
 
 
 def all_golden() -> list[object]:
@@ -110,15 +118,13 @@ def test_empty_body_is_rejected_and_recorded(db_url: str) -> None:
     rejected = rows(db_url, select(RejectedPage.url, RejectedPage.reason, RejectedPage.run_id))
     assert (table_counts(db_url)["articles"], rejected) == (
         0,
-        [(golden("41872")["url"], "empty_body", run.pipelines[-1].run_id)],
+        [(golden("41872")["url"], "empty_body", run.run_id)],
     )
 
 
 def test_extraction_failure_is_recorded(db_url: str) -> None:
     run = PipelineRun(db_url)
-    run.crawler.signals.send_catch_log(
-        page_rejected, url="https://khabarayn.com/x/", reason="extraction_error", detail="ValueError: boom"
-    )
+    run.feed(RejectedPageItem("https://khabarayn.com/x/", "extraction_error", "ValueError: boom"))
     run.close()
     assert rows(db_url, select(RejectedPage.reason, RejectedPage.detail)) == [
         ("extraction_error", "ValueError: boom")
@@ -194,3 +200,71 @@ def test_field_layers_follow_the_latest_reading(db_url: str) -> None:
         [(1, ({"body": "generic"},)), (1, ({"body": "generic"},))],
         [(2, {"body": "generic", "title": "meta"})],
     )
+
+
+def test_rejections_are_recorded_and_kept_out_of_the_feed(db_url: str) -> None:
+    """An article validation turns down and a page the spider rejects: rows, not feed items."""
+    run = PipelineRun(db_url)
+    out = run.feed(
+        golden_item("41872", body="", sections=[]),
+        RejectedPageItem("https://khabarayn.com/news/1/", "bot_challenge"),
+    )
+    run.close()
+    assert (out, rows(db_url, select(RejectedPage.reason).order_by(RejectedPage.id))) == (
+        [],
+        [("empty_body",), ("bot_challenge",)],
+    )
+
+
+def test_feed_holds_the_golden_and_crawl_fields_only(db_url: str) -> None:
+    run = PipelineRun(db_url)
+    (item,) = run.feed(golden_item("52306"))
+    run.close()
+    buffer = io.BytesIO()
+    exporter = JsonLinesItemExporter(buffer, fields_to_export=project_settings.FEED_EXPORT_FIELDS)
+    exporter.export_item(item)
+    assert list(json.loads(buffer.getvalue())) == [*GOLDEN_FIELDS, *CRAWL_FIELDS]
+
+
+def changed_41872() -> ArticleItem:
+    changed = golden_item("41872")
+    changed.sections = [*changed.sections, {"heading": None, "paragraphs": ["فقرة أضيفت لاحقاً."]}]
+    return changed
+
+
+def test_same_url_twice_in_one_batch_is_one_article_with_two_versions(db_url: str) -> None:
+    run = run_pipelines(db_url, golden_item("41872"), changed_41872())
+    counts = table_counts(db_url)
+    assert (counts["articles"], counts["article_versions"], run.stats["khabar/dedupe/known"]) == (1, 2, 1)
+
+
+def test_same_article_id_under_another_url_in_one_batch_is_one_article(db_url: str) -> None:
+    other = "https://khabarayn.com/news/41872/"
+    moved = changed_41872()
+    moved.url = moved.canonical_url = other
+    run_pipelines(db_url, golden_item("41872"), moved)
+    assert rows(db_url, select(Article.article_id, Article.canonical_url, Article.version)) == [
+        ("41872", other, 2)
+    ]
+
+
+def test_a_failed_batch_is_written_again_item_by_item(db_url: str) -> None:
+    broken = golden_item("52306")
+    broken.images = [{**broken.images[0], "url": None}]  # type: ignore[typeddict-item]  # NOT NULL
+    run = run_pipelines(db_url, golden_item("41872"), broken)
+    assert (
+        rows(db_url, select(Article.article_id)),
+        rows(db_url, select(RejectedPage.url, RejectedPage.reason)),
+        run.stats["khabar/store/batch_errors"],
+    ) == ([("41872",)], [(golden("52306")["url"], "store_error")], 1)
+
+
+@pytest.mark.parametrize("record_first", [False, True], ids=["alarms-first", "record-first"])
+def test_breached_alarm_fails_the_run_whatever_the_extension_order(db_url: str, record_first: bool) -> None:
+    extensions = {**RUN_EXTENSIONS, "khabar_crawler.runs.record.RunRecord": 10 if record_first else 200}
+    run = PipelineRun(db_url, EXTENSIONS=extensions)
+    assert run.crawler.stats is not None
+    for key in ("response_received_count", "khabar/page/bot_challenge"):  # every page a challenge
+        run.crawler.stats.set_value(key, 10)
+    run.close()
+    assert rows(db_url, select(CrawlRun.status)) == [("failed",)]

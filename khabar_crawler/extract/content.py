@@ -39,6 +39,16 @@ class Content:
         self.sections[-1]["paragraphs"].append(text)
 
 
+def body_text(sections: Sequence[Section]) -> str:
+    """An article's body: its sections' headings and paragraphs in order, joined by a blank
+    line (the one definition, for extraction and the clean pipeline alike)."""
+    return "\n\n".join(
+        text
+        for section in sections
+        for text in ([section["heading"]] if section["heading"] else []) + section["paragraphs"]
+    )
+
+
 def _has_block_children(el: Element) -> bool:
     return any(is_element(c) and tag_name(c) in BLOCK_TAGS for c in el.iterdescendants())
 

@@ -1,0 +1,356 @@
+"""Batched article writes: a batch of articles and rejected pages in one transaction.
+
+A batch is decided first, then written:
+
+1. **preload**, one query each: the stored articles the batch touches (by canonical URL,
+   article id or content hash), the URL rows and the tags it names;
+2. **decide**, item by item in order, against the stored rows and the batch's earlier items
+   (what dedupe could not know: rows not written yet): ``known`` (its canonical URL or
+   article id is stored or earlier in the batch), ``alias`` (its content is, under another
+   URL), else ``near_duplicate`` (stored articles dedupe found, or earlier items of the batch,
+   reach the SimHash threshold) or ``new``;
+3. **insert** the new articles, one multi-row INSERT per table (articles, versions, tags,
+   images, links, URLs, near duplicates): the one path of a new article;
+4. **update** the rest: a known article has its last-seen time moved and, when its content
+   hash or modified time changed, its new content and one more ``article_versions`` row; an
+   alias adds a ``duplicate`` URL to its article;
+5. **record** the rejected pages.
+
+A URL gets one ``article_urls`` row; a URL already stored only has its last-seen time moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, insert, or_, select
+from sqlalchemy.orm import Session
+
+from khabar_crawler.db import models
+from khabar_crawler.db.article_rows import article_row, image_rows, link_rows, version_row, when
+from khabar_crawler.db.models import (
+    Article,
+    ArticleImage,
+    ArticleLink,
+    ArticleTag,
+    ArticleUrl,
+    ArticleVersion,
+    NearDuplicate,
+    Tag,
+)
+from khabar_crawler.items import ArticleItem, NearDuplicateRef
+from khabar_crawler.site import Site
+from khabar_crawler.text.normalize import search_form
+from khabar_crawler.text.simhash import bands, similarity
+
+#: what an item of the batch refers to: a stored article, or the canonical URL of an
+#: article this batch inserts
+Target = Article | str
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A ``rejected_pages`` row to write."""
+
+    url: str
+    reason: str
+    detail: str | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Written:
+    """What became of an item: dedupe's final ``verdict`` (``new``, ``near_duplicate``,
+    ``known``, ``alias``) and the store's ``outcome`` (``new``, ``updated``, ``unchanged``,
+    ``alias``)."""
+
+    verdict: str
+    outcome: str
+
+
+@dataclass
+class _Decision:
+    item: ArticleItem
+    verdict: str
+    target: Target | None = None  # None: a new article
+    near: list[NearDuplicateRef] = field(default_factory=list)
+
+
+def _table(model: type[models.Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+class BatchWrite:
+    """One batch in one transaction (``session``): see the module. Use once."""
+
+    def __init__(self, session: Session, run_id: int | None, site: Site, threshold: float) -> None:
+        self.session = session
+        self.run_id = run_id
+        self.site = site
+        self.threshold = threshold
+        self.now = datetime.now(UTC)
+        self._by_url: dict[str, Target] = {}
+        self._by_id: dict[str, Target] = {}
+        self._by_hash: dict[str, Target] = {}
+        # the batch's earlier new articles (canonical URL, SimHash) by (band number, band)
+        self._bands: dict[tuple[int, int], list[tuple[str, int]]] = {}
+        self._url_rows: dict[str, ArticleUrl] = {}
+        self._claimed: set[str] = set()  # URLs given a row by this batch
+        self._tags: dict[str, Tag] = {}
+        self._inserted: dict[str, int] = {}  # canonical URL -> id of the articles inserted
+
+    def write(self, items: list[ArticleItem], rejections: list[Rejection]) -> list[Written]:
+        """Write the batch; what became of each item, in order."""
+        outcomes: dict[int, str] = {}
+        decisions: list[_Decision] = []
+        if items:
+            self._preload(items)
+            decisions = [self._decide(item) for item in items]
+            self._insert([d for d in decisions if d.target is None])
+            rest = [d for d in decisions if d.target is not None]
+            targets = self._load_inserted(rest)
+            outcomes = {id(d): self._update(d, targets) for d in rest}
+        self._reject(rejections)
+        return [Written(d.verdict, outcomes.get(id(d), "new")) for d in decisions]
+
+    # --- preload and decide ------------------------------------------------------------
+
+    def _preload(self, items: list[ArticleItem]) -> None:
+        """The stored articles, URL rows and tags the batch touches, one query each."""
+        self._preload_articles(items)
+        wanted = {url for item in items for url, _ in self._urls(item, "canonical")}
+        rows = self.session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(wanted)))
+        self._url_rows = {row.url: row for row in rows}
+        names = {name for item in items for name in item.tags}
+        if names:
+            tags = self.session.scalars(select(Tag).where(Tag.name.in_(names)))
+            self._tags = {tag.name: tag for tag in tags}
+
+    def _preload_articles(self, items: list[ArticleItem]) -> None:
+        """The stored articles with a canonical URL, article id or content hash of the batch;
+        for an id or a hash, the oldest article that has it."""
+        hashes = {item.pipeline.content_hash for item in items}
+        condition: ColumnElement[bool] = or_(
+            Article.canonical_url.in_({item.canonical_url for item in items}),
+            Article.content_hash.in_(hashes),
+        )
+        ids = {item.article_id for item in items if item.article_id}
+        if ids:
+            condition = or_(condition, Article.article_id.in_(ids))
+        for article in self.session.scalars(select(Article).where(condition).order_by(Article.id)):
+            self._by_url[article.canonical_url] = article
+            if article.article_id:
+                self._by_id.setdefault(article.article_id, article)
+            self._by_hash.setdefault(article.content_hash, article)
+
+    def _decide(self, item: ArticleItem) -> _Decision:
+        notes = item.pipeline
+        assert notes.content_hash is not None
+        same = self._by_url.get(item.canonical_url) or (self._by_id.get(item.article_id or ""))
+        if same is not None:
+            decision = _Decision(item, "known", same)
+        elif notes.content_hash in self._by_hash:
+            return _Decision(item, "alias", self._by_hash[notes.content_hash])  # remembered nowhere
+        else:
+            near = self._near(item)
+            decision = _Decision(item, "near_duplicate" if near else "new", near=near)
+        target = decision.target or item.canonical_url
+        self._by_url.setdefault(item.canonical_url, target)
+        if item.article_id:
+            self._by_id.setdefault(item.article_id, target)
+        self._by_hash.setdefault(notes.content_hash, target)
+        return decision
+
+    def _near(self, item: ArticleItem) -> list[NearDuplicateRef]:
+        """Dedupe's stored near duplicates, and the batch's earlier new articles that share a
+        SimHash band with it (as the stored ones must) and reach the threshold; then the batch
+        remembers this one."""
+        value = item.pipeline.simhash
+        assert value is not None
+        found = {ref["url"]: ref["similarity"] for ref in item.pipeline.near_duplicates}
+        keys = list(enumerate(bands(value)))
+        for url, other in {pair for key in keys for pair in self._bands.get(key, ())}:
+            score = similarity(value, other)
+            if url != item.canonical_url and score >= self.threshold:
+                found.setdefault(url, round(score, 4))
+        for key in keys:
+            self._bands.setdefault(key, []).append((item.canonical_url, value))
+        refs: list[NearDuplicateRef] = [{"url": url, "similarity": score} for url, score in found.items()]
+        return sorted(refs, key=lambda ref: (-ref["similarity"], ref["url"]))
+
+    # --- URLs and tags -------------------------------------------------------------------
+
+    def _urls(self, item: ArticleItem, kind: str) -> list[tuple[str, str]]:
+        """The article's URL (as ``kind``) and those it was fetched under, on the site's origin."""
+        urls = [(item.canonical_url, kind)]
+        urls += [(self.site.on_origin(u), "redirect") for u in item.redirect_urls]
+        if item.fetched_url:
+            urls.append((self.site.on_origin(item.fetched_url), "fetched"))
+        return urls
+
+    def _claim(self, urls: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The ``(url, kind)`` pairs that need a new row: a stored URL has its last-seen time
+        moved, and a URL gets one row in a batch."""
+        fresh = []
+        for url, kind in urls:
+            row = self._url_rows.get(url)
+            if row is not None:
+                row.last_seen_at = self.now
+            elif url not in self._claimed:
+                self._claimed.add(url)
+                fresh.append((url, kind))
+        return fresh
+
+    def _tag(self, name: str) -> Tag:
+        tag = self._tags.get(name)
+        if tag is None:
+            tag = self._tags[name] = Tag(name=name, name_search=search_form(name))
+            self.session.add(tag)
+        return tag
+
+    # --- new articles --------------------------------------------------------------------
+
+    def _insert(self, decisions: list[_Decision]) -> None:
+        """The new articles, with one multi-row INSERT per table."""
+        if not decisions:
+            return
+        self._claimed.update(d.item.canonical_url for d in decisions)  # a new article's own URL
+        first = {"version": 1, "first_seen_at": self.now, "first_run_id": self.run_id}
+        rows = [article_row(d.item, self.run_id, self.now) | first for d in decisions]
+        table = _table(Article)
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        pks = list(self.session.execute(statement, rows).scalars())
+        tags = {name: self._tag(name) for d in decisions for name in d.item.tags}
+        if any(tag.id is None for tag in tags.values()):
+            self.session.flush()  # ids of the batch's new tags
+        children: dict[type[models.Base], list[dict[str, Any]]] = {
+            ArticleVersion: [],
+            ArticleTag: [],
+            ArticleImage: [],
+            ArticleLink: [],
+            ArticleUrl: [],
+        }
+        for d, pk, row in zip(decisions, pks, rows, strict=True):
+            item = d.item
+            self._inserted[item.canonical_url] = pk
+            children[ArticleVersion].append(
+                version_row(item, row, self.run_id, self.now) | {"article_pk": pk, "version": 1}
+            )
+            children[ArticleTag] += [
+                {"article_pk": pk, "tag_id": tags[name].id, "position": i} for i, name in enumerate(item.tags)
+            ]
+            children[ArticleImage] += [{"article_pk": pk, **image} for image in image_rows(item)]
+            children[ArticleLink] += [{"article_pk": pk, **link} for link in link_rows(item)]
+            children[ArticleUrl] += self._new_url_rows(item, pk)
+        children[NearDuplicate] = self._near_rows(decisions, pks)
+        for model, values in children.items():
+            if values:
+                self.session.execute(insert(_table(model)), values)
+
+    def _new_url_rows(self, item: ArticleItem, pk: int) -> list[dict[str, Any]]:
+        """The URL rows of a new article: its own (already claimed), the others it was fetched
+        under."""
+        own, *seen = self._urls(item, "canonical")
+        fresh = self._claim(seen)
+        if own[0] in self._url_rows:
+            self._url_rows[own[0]].last_seen_at = self.now
+        else:
+            fresh.insert(0, own)
+        return [
+            {"article_pk": pk, "url": url, "kind": kind, "first_seen_at": self.now, "last_seen_at": self.now}
+            for url, kind in fresh
+        ]
+
+    def _near_rows(self, decisions: list[_Decision], pks: list[int]) -> list[dict[str, Any]]:
+        """``near_duplicates`` rows of the new articles (their references found by URL)."""
+        wanted = {ref["url"] for d in decisions for ref in d.near}
+        ids = {url: pk for url, pk in self._inserted.items() if url in wanted}
+        missing = wanted - ids.keys()
+        if missing:
+            found = select(Article.canonical_url, Article.id).where(Article.canonical_url.in_(missing))
+            ids.update({url: pk for url, pk in self.session.execute(found)})
+        return [
+            {
+                "article_pk": pk,
+                "other_article_pk": ids[ref["url"]],
+                "similarity": ref["similarity"],
+                "run_id": self.run_id,
+                "detected_at": self.now,
+            }
+            for d, pk in zip(decisions, pks, strict=True)
+            for ref in d.near
+            if ids.get(ref["url"]) not in (None, pk)
+        ]
+
+    # --- known articles and aliases ------------------------------------------------------
+
+    def _load_inserted(self, decisions: list[_Decision]) -> dict[str, Article]:
+        """The articles inserted by this batch that later items of it refer to, by URL."""
+        urls = {d.target for d in decisions if isinstance(d.target, str)}
+        if not urls:
+            return {}
+        pks = [self._inserted[url] for url in urls]
+        return {a.canonical_url: a for a in self.session.scalars(select(Article).where(Article.id.in_(pks)))}
+
+    def _update(self, decision: _Decision, inserted: dict[str, Article]) -> str:
+        item, target = decision.item, decision.target
+        article = inserted[target] if isinstance(target, str) else target
+        assert article is not None
+        article.last_seen_at = self.now
+        if decision.verdict == "alias":
+            self._add_urls(article, self._urls(item, "duplicate"))
+            return "alias"
+        article.last_run_id = self.run_id
+        if item.field_layers:  # the latest reading's layers, even when its content is unchanged
+            article.field_layers = dict(item.field_layers)
+        self._add_urls(article, self._urls(item, "canonical"))
+        modified = when(item.modified_at)
+        if article.content_hash == item.pipeline.content_hash and article.modified_at == modified:
+            return "unchanged"
+        self._apply(article, item)
+        return "updated"
+
+    def _add_urls(self, article: Article, urls: list[tuple[str, str]]) -> None:
+        for url, kind in self._claim(urls):
+            row = ArticleUrl(
+                article=article, url=url, kind=kind, first_seen_at=self.now, last_seen_at=self.now
+            )
+            self.session.add(row)
+            self._url_rows[url] = row
+
+    def _apply(self, article: Article, item: ArticleItem) -> None:
+        """Set a stored article's content from the item and append a version."""
+        values = article_row(item, self.run_id, self.now)
+        for column, value in values.items():
+            setattr(article, column, value)
+        article.version += 1
+        article.versions.append(
+            ArticleVersion(version=article.version, **version_row(item, values, self.run_id, self.now))
+        )
+        # delete the old children first: their (article, position) keys are reused
+        article.tags.clear()
+        article.images.clear()
+        article.links.clear()
+        self.session.flush()
+        article.tags = [ArticleTag(tag=self._tag(name), position=i) for i, name in enumerate(item.tags)]
+        article.images = [ArticleImage(**image) for image in image_rows(item)]
+        article.links = [ArticleLink(**link) for link in link_rows(item)]
+
+    # --- rejected pages ------------------------------------------------------------------
+
+    def _reject(self, rejections: list[Rejection]) -> None:
+        if rejections:
+            rows = [
+                {
+                    "url": r.url,
+                    "reason": r.reason,
+                    "detail": r.detail,
+                    "run_id": self.run_id,
+                    "rejected_at": r.at,
+                }
+                for r in rejections
+            ]
+            self.session.execute(insert(_table(models.RejectedPage)), rows)

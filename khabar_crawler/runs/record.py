@@ -1,0 +1,144 @@
+"""RunRecord: the crawl's ``crawl_runs`` row, from the spider's opening to its close.
+
+When the spider opens, the row is created (host, pid, spider, arguments, status
+``running``), after the runs of this host still marked ``running`` whose process is gone
+(killed, crashed) are marked ``killed`` (counted as ``khabar/runs/recovered``). The store
+stamps the articles, versions and rejected pages it writes with :attr:`RunRecord.run_id`.
+
+When the spider closes (after the store wrote its last batch), the row is finished from the
+crawler's stats: its finish reason, its status, its counts (the store's counts of the rows it
+wrote) and the stats themselves. The status is ``failed`` when an alarm is breached — asked
+of the alarms through :meth:`~khabar_crawler.runs.alarms.Alarms.check`, which evaluates them
+once whoever asks first, so the row never depends on the order of the signal handlers —
+else it follows the finish reason (:func:`run_status`).
+
+A crawl that stores nothing (no ``ITEM_PIPELINES``) keeps no run row: the extension is then
+not configured.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from khabar_crawler.db.database import get_database
+from khabar_crawler.db.models import CrawlRun
+from khabar_crawler.db.values import jsonable
+from khabar_crawler.runs.alarms import Alarms, breached
+
+logger = logging.getLogger(__name__)
+
+#: the ``crawl_runs`` count columns and the stats they are read from
+COUNTS: dict[str, str] = {
+    "pages_fetched": "response_received_count",
+    "items_new": "khabar/store/new",
+    "items_updated": "khabar/store/updated",
+    "items_unchanged": "khabar/store/unchanged",
+    "items_rejected": "khabar/store/rejected",
+    "errors": "log_count/ERROR",
+}
+
+
+def run_status(reason: str | None) -> str:
+    """``finished`` for a normal end (closespider limits included), ``interrupted`` for a
+    signalled shutdown, ``failed`` otherwise."""
+    if reason == "finished" or (reason or "").startswith("closespider_"):
+        return "finished"
+    if reason == "shutdown":
+        return "interrupted"
+    return "failed"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return pid != os.getpid()
+
+
+def close_dead_runs(session: Session) -> list[int]:
+    """Mark ``killed`` the runs of this host still 'running' whose process is gone (SIGKILL,
+    crash); their ids."""
+    dead = []
+    host = socket.gethostname()
+    for run in session.scalars(select(CrawlRun).where(CrawlRun.status == "running", CrawlRun.host == host)):
+        if run.pid is None or not _process_alive(run.pid):
+            run.status, run.finish_reason = "killed", "killed"
+            dead.append(run.id)
+    return dead
+
+
+class RunRecord:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        #: the ``crawl_runs`` id of this crawl, once the spider opened
+        self.run_id: int | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunRecord:
+        if not crawler.settings.get("ITEM_PIPELINES"):
+            raise NotConfigured("a crawl without item pipelines stores nothing and keeps no run row")
+        return cls(crawler)
+
+    def _stats(self) -> dict[str, Any]:
+        assert self.crawler.stats is not None
+        stats: dict[str, Any] = self.crawler.stats.get_stats()
+        return stats
+
+    def spider_opened(self, spider: Spider) -> None:
+        with get_database(self.crawler).sessions.begin() as session:
+            recovered = close_dead_runs(session)
+            run = CrawlRun(
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                spider=spider.name,
+                started_at=datetime.now(UTC),
+                status="running",
+                arguments=dict(getattr(spider, "arguments", {}) or {}),
+            )
+            session.add(run)
+            session.flush()
+            self.run_id = run.id
+        if recovered:
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("khabar/runs/recovered", recovered)
+            logger.warning("Earlier run(s) %s ended without closing (killed?): marked 'killed'", recovered)
+        logger.info("Crawl run %s started", self.run_id)
+
+    def status(self, reason: str) -> str:
+        """The run's status: ``failed`` when an alarm is breached, else by the finish reason."""
+        alarms = self.crawler.get_extension(Alarms)
+        if alarms is not None:
+            alarms.check(reason)  # evaluated once, whoever asks first; recorded in the stats
+        assert self.crawler.stats is not None
+        return "failed" if breached(self.crawler.stats) else run_status(reason)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None:
+            return
+        status = self.status(reason)
+        stats = self._stats()
+        with get_database(self.crawler).sessions.begin() as session:
+            run = session.get(CrawlRun, self.run_id)
+            assert run is not None
+            run.finished_at = datetime.now(UTC)
+            run.finish_reason = reason
+            run.status = status
+            for column, key in COUNTS.items():
+                setattr(run, column, int(stats.get(key, 0)))
+            run.stats = {key: jsonable(value) for key, value in sorted(stats.items())}
+        logger.info("Crawl run %s %s (%s)", self.run_id, status, reason)
