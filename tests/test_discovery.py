@@ -1,10 +1,17 @@
-"""Discovery functions: sitemaps, news sitemaps, feeds and links on pages."""
+"""Discovery functions: sitemaps, news sitemaps, feeds and links on pages; the spider's
+sitemap callback, plain or gzipped."""
 
 from __future__ import annotations
+
+import gzip
+
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
 
 from khabar_crawler.extract import Page
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
 from khabar_crawler.snapshot.manifest import Snapshot
+from khabar_crawler.spiders.khabarayn import KhabaraynSpider
 from tests.helpers import golden
 
 
@@ -76,3 +83,31 @@ def test_admin_and_search_urls_are_not_crawled() -> None:
             "https://khabarayn.com/news/1/x/",
         )
     ] == [False, False, False, True]
+
+
+SITEMAP = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    b"<url><loc>https://khabarayn.com/news/1/a/</loc><lastmod>2026-11-20T10:00:00+00:00</lastmod></url>"
+    b"<url><loc>https://khabarayn.com/news/2/b/</loc></url>"
+    b"</urlset>"
+)
+
+
+def sitemap_requests(url: str, body: bytes) -> list[str]:
+    """The URLs the spider requests from a sitemap response."""
+    crawler = get_crawler(KhabaraynSpider, {"KHABARAYN_SITE_URL": "https://khabarayn.com"})
+    spider = KhabaraynSpider.from_crawler(crawler)
+    return [request.url for request in spider.parse_sitemap(Response(url, body=body))]
+
+
+def test_a_gzipped_sitemap_is_read() -> None:
+    assert sitemap_requests("https://khabarayn.com/sitemap.xml.gz", gzip.compress(SITEMAP)) == [
+        "https://khabarayn.com/news/1/a/",
+        "https://khabarayn.com/news/2/b/",
+    ]
+
+
+def test_a_gzipped_sitemap_reads_as_the_plain_one() -> None:
+    plain = sitemap_requests("https://khabarayn.com/sitemap.xml", SITEMAP)
+    assert sitemap_requests("https://khabarayn.com/sitemap.xml.gz", gzip.compress(SITEMAP)) == plain

@@ -1,4 +1,5 @@
-"""Scale-out: two crawler processes share one Redis frontier and one PostgreSQL database."""
+"""Scale-out: the Redis add-on's settings, the job's key expiry, and two crawler processes
+sharing one Redis frontier and one PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.utils.test import get_crawler
 from sqlalchemy import select
 
+from khabar_crawler import settings as project_settings
 from khabar_crawler.db.models import Article, ArticleVersion
+from khabar_crawler.frontier.redis import ExpireJobKeys, RedisFrontier
+from khabar_crawler.spiders.khabarayn import KhabaraynSpider
 from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, read_outputs
 from tests.pipeline_run import rows
 from tests.test_incremental import LOCAL, Mirror
@@ -33,6 +41,62 @@ def redis_url() -> Iterator[str]:
     yield REDIS_URL
 
 
+def crawler(**settings: Any) -> Crawler:
+    """A crawler with the project's add-ons and frontier lines, and no built-in extensions."""
+    return get_crawler(
+        KhabaraynSpider,
+        {
+            "ADDONS": project_settings.ADDONS,
+            "SCHEDULER": project_settings.SCHEDULER,
+            "DUPEFILTER_CLASS": project_settings.DUPEFILTER_CLASS,
+            "EXTENSIONS_BASE": {},
+            **settings,
+        },
+    )
+
+
+def test_the_project_enables_the_add_on() -> None:
+    assert crawler().get_addon(RedisFrontier) is not None
+
+
+def test_without_redis_the_frontier_stays_local(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert crawler().settings["SCHEDULER"] == project_settings.SCHEDULER
+
+
+def test_redis_url_moves_the_frontier_to_redis() -> None:
+    assert crawler(REDIS_URL=REDIS_URL).settings["SCHEDULER"] == "scrapy_redis.scheduler.Scheduler"
+
+
+def test_redis_url_from_the_environment_moves_it_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    assert crawler().settings["DUPEFILTER_CLASS"] == "khabar_crawler.frontier.redis.CanonicalRFPDupeFilter"
+
+
+def test_the_job_names_the_keys() -> None:
+    settings = crawler(REDIS_URL=REDIS_URL, KHABAR_JOB="j1").settings
+    assert (settings["SCHEDULER_QUEUE_KEY"], settings["SCHEDULER_DUPEFILTER_KEY"]) == (
+        "%(spider)s:j1:requests",
+        "%(spider)s:j1:dupefilter",
+    )
+
+
+def test_the_keys_expire_when_a_process_closes(redis_url: str) -> None:
+    import redis
+
+    made = crawler(REDIS_URL=redis_url, KHABAR_JOB=f"test-{uuid.uuid4().hex[:8]}", KHABAR_REDIS_KEY_TTL=60)
+    extension = made.get_extension(ExpireJobKeys)
+    assert extension is not None
+    server = redis.Redis.from_url(redis_url)
+    for key in extension.job_keys():
+        server.sadd(key, "x")
+    made.signals.send_catch_log(signals.spider_closed, spider=Spider("s"), reason="finished")
+    ttls = [server.ttl(key) for key in extension.job_keys()]
+    server.delete(*extension.job_keys())
+    assert [0 < ttl <= 60 for ttl in ttls] == [True, True]
+
+
+@pytest.mark.e2e
 def test_two_processes_store_each_article_once(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
     mirror = Mirror(SNAPSHOT, delay=0.3)
     job = f"test-{uuid.uuid4().hex[:8]}"

@@ -8,6 +8,9 @@
   ``If-Modified-Since``); a 304 answer is not parsed again: ``khabar/incremental/not_modified``.
 - Validators and fetch times live in the ``page_states`` table, written in batches.
 
+What is stored is read once, on the first request that needs it
+(:mod:`khabar_crawler.db.page_states`): no request waits on a database query.
+
 ``-a full=1`` (``KHABAR_FULL_RECRAWL``) fetches everything unconditionally. Replays of saved
 snapshots are never incremental: they give the same items every time.
 """
@@ -16,18 +19,15 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
-from sqlalchemy import select
 
-from khabar_crawler.db import Database, get_database
-from khabar_crawler.db.models import Article, ArticleUrl, PageState
-from khabar_crawler.db.upsert import upsert
+from khabar_crawler.db.database import get_database
+from khabar_crawler.db.page_states import Known, PageStates
 from khabar_crawler.frontier.revisit import RevisitPolicy
 from khabar_crawler.site import Site
 from khabar_crawler.text.dates import parse_datetime
@@ -47,8 +47,7 @@ class IncrementalMiddleware:
         self.policy = policy
         self.flush_every = flush_every
         self.site = Site.from_settings(crawler.settings)
-        self._database: Database | None = None
-        self._pending: dict[str, dict[str, Any]] = {}
+        self._pages: PageStates | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -64,47 +63,43 @@ class IncrementalMiddleware:
         )
 
     @property
-    def database(self) -> Database:
-        if self._database is None:
-            self._database = get_database(self.crawler)
-        return self._database
+    def pages(self) -> PageStates:
+        """What is stored, read on first use (a full recrawl decides nothing by it: it only
+        records its fetches)."""
+        if self._pages is None:
+            database = get_database(self.crawler)
+            self._pages = PageStates(track=False) if self.full else PageStates.load(database)
+        return self._pages
 
     def _stat(self, event: str) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"khabar/incremental/{event}")
 
-    def _known(self, url: str) -> tuple[PageState | None, Article | None]:
-        with self.database.sessions() as session:
-            state = session.get(PageState, url)
-            article = session.scalar(
-                select(Article)
-                .join(ArticleUrl, ArticleUrl.article_pk == Article.id)
-                .where(ArticleUrl.url == url)
-            )
-            return state, article
+    def _not_due(self, known: Known, request: Request) -> bool:
+        """A stored article that neither its sitemap nor the revisit policy says to fetch."""
+        if not known.article or request.meta.get("khabar_revisit"):
+            return False
+        lastmod = parse_datetime(request.meta.get("lastmod"))
+        # the sitemap's lastmod against the stored modification time (the site's clock),
+        # else against our last fetch
+        stored = known.modified_at or known.fetched
+        if lastmod is not None and stored is not None and lastmod > stored:
+            return False
+        return not self.policy.is_due(known.published_at, known.fetched, datetime.now(UTC))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if self.full or request.method != "GET" or _is_robots(request.url):
             return None
-        url = self.site.to_site_url(request.url)
-        pending = self._pending.get(url)
-        state, article = self._known(url)
-        if article is not None and not request.meta.get("khabar_revisit"):
-            fetched = (
-                pending["fetched_at"] if pending else (state.fetched_at if state else article.last_seen_at)
-            )
-            lastmod = parse_datetime(request.meta.get("lastmod"))
-            # the sitemap's lastmod against the stored modification time (the site's clock),
-            # else against our last fetch
-            changed = lastmod is not None and lastmod > (article.modified_at or fetched)
-            if not changed and not self.policy.is_due(article.published_at, fetched, datetime.now(UTC)):
-                self._stat("skipped")
-                raise IgnoreRequest(f"not due for a revisit: {request.url}")
-        if state is not None:
-            if state.etag:
-                request.headers.setdefault(b"If-None-Match", state.etag.encode("latin-1"))
-            if state.last_modified:
-                request.headers.setdefault(b"If-Modified-Since", state.last_modified.encode("latin-1"))
+        known = self.pages.get(self.site.to_site_url(request.url))
+        if known is None:
+            return None
+        if self._not_due(known, request):
+            self._stat("skipped")
+            raise IgnoreRequest(f"not due for a revisit: {request.url}")
+        if known.etag:
+            request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))
+        if known.last_modified:
+            request.headers.setdefault(b"If-Modified-Since", known.last_modified.encode("latin-1"))
         return None
 
     def process_response(
@@ -133,29 +128,10 @@ class IncrementalMiddleware:
     def _remember(
         self, url: str, status: int, now: datetime, etag: str | None = None, modified: str | None = None
     ) -> None:
-        entry = self._pending.get(url)
-        if entry is None:
-            state = self._known(url)[0] if status == 304 else None
-            entry = {
-                "url": url,
-                "etag": state.etag if state else None,
-                "last_modified": state.last_modified if state else None,
-                "changed_at": state.changed_at if state else now,
-            }
-        if status == 200:
-            entry.update(etag=etag, last_modified=modified, changed_at=now)
-        entry.update(status=status, fetched_at=now)
-        self._pending[url] = entry
-        if len(self._pending) >= self.flush_every:
-            self.flush()
-
-    def flush(self) -> None:
-        rows, self._pending = list(self._pending.values()), {}
-        if not rows:
-            return
-        with self.database.engine.begin() as connection:
-            upsert(connection, PageState.__table__, rows, key="url")  # type: ignore[arg-type]
+        self.pages.fetched(url, status, now, etag, modified)
+        if len(self.pages.pending) >= self.flush_every:
+            self.pages.flush(get_database(self.crawler))
 
     def spider_closed(self, spider: Spider) -> None:
-        if self._database is not None:
-            self.flush()
+        if self._pages is not None:
+            self._pages.flush(get_database(self.crawler))

@@ -1,0 +1,117 @@
+"""The duplicate filter on its own (``get_crawler``, no crawl): canonical URLs, JOBDIR
+persistence and recovery from a killed run, and the spider's view of it (SeenUrls)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from khabar_crawler.frontier.dupefilter import MARKER, RecoveringDupeFilter, SeenUrls
+
+FINGERPRINTER = "khabar_crawler.frontier.fingerprint.CanonicalRequestFingerprinter"
+URL = "https://khabarayn.com/news/41872/تعاون/"
+
+
+def make_crawler(**settings: Any) -> Crawler:
+    return get_crawler(
+        Spider,
+        {
+            "REQUEST_FINGERPRINTER_CLASS": FINGERPRINTER,
+            "EXTENSIONS_BASE": {},
+            "EXTENSIONS": {SeenUrls: 0},
+            **settings,
+        },
+    )
+
+
+_opened: list[RecoveringDupeFilter] = []
+
+
+@pytest.fixture(autouse=True)
+def close_filters() -> Iterator[None]:
+    """Every filter a test builds is closed after it (a JOBDIR filter holds its file open)."""
+    yield
+    while _opened:
+        _opened.pop().close("finished")
+
+
+def dupefilter(crawler: Crawler | None = None, **settings: Any) -> RecoveringDupeFilter:
+    built = build_from_crawler(RecoveringDupeFilter, crawler or make_crawler(**settings))
+    _opened.append(built)
+    return built
+
+
+def test_a_new_request_is_not_seen() -> None:
+    assert dupefilter().request_seen(Request(URL)) is False
+
+
+def test_a_repeated_request_is_seen() -> None:
+    filtered = dupefilter()
+    filtered.request_seen(Request(URL))
+    assert filtered.request_seen(Request(URL)) is True
+
+
+def test_variants_of_a_url_are_one_request() -> None:
+    filtered = dupefilter()
+    filtered.request_seen(Request(URL))
+    assert filtered.request_seen(Request(URL.replace("https:", "http:") + "?utm_source=x#top")) is True
+
+
+def test_a_filtered_request_is_counted() -> None:
+    crawler = make_crawler()
+    dupefilter(crawler).log(Request(URL), Spider("s"))
+    assert crawler.stats.get_value("dupefilter/filtered") == 1
+
+
+def test_a_paused_job_keeps_its_requests(tmp_path: Path) -> None:
+    first = dupefilter(JOBDIR=str(tmp_path))
+    first.request_seen(Request(URL))
+    first.close("shutdown")
+    assert dupefilter(JOBDIR=str(tmp_path)).request_seen(Request(URL)) is True
+
+
+def killed_job(tmp_path: Path) -> str:
+    """A job directory whose run saw URL and was killed: its in-progress marker was left."""
+    run = dupefilter(JOBDIR=str(tmp_path))
+    run.request_seen(Request(URL))
+    run.close("shutdown")
+    (tmp_path / MARKER).write_text("4242")
+    return str(tmp_path)
+
+
+def test_a_killed_job_rediscovers_its_requests(tmp_path: Path) -> None:
+    assert dupefilter(JOBDIR=killed_job(tmp_path)).request_seen(Request(URL)) is False
+
+
+def test_a_killed_job_is_reported_recovered(tmp_path: Path) -> None:
+    assert dupefilter(JOBDIR=killed_job(tmp_path)).recovered is True
+
+
+def test_the_spider_sees_what_the_filter_saw() -> None:
+    crawler = make_crawler()
+    dupefilter(crawler).request_seen(Request(URL))
+    seen = crawler.get_extension(SeenUrls)
+    assert seen is not None and seen(URL) is True
+
+
+def test_asking_the_spider_view_records_nothing() -> None:
+    crawler = make_crawler()
+    filtered = dupefilter(crawler)
+    seen = crawler.get_extension(SeenUrls)
+    assert seen is not None and (seen(URL), filtered.request_seen(Request(URL))) == (False, False)
+
+
+def test_another_fingerprinter_leaves_the_spider_view_blind() -> None:
+    """The view fingerprints URLs as the project does: with another fingerprinter it cannot
+    tell, and says no."""
+    crawler = make_crawler(REQUEST_FINGERPRINTER_CLASS="scrapy.utils.request.RequestFingerprinter")
+    dupefilter(crawler).request_seen(Request(URL))
+    seen = crawler.get_extension(SeenUrls)
+    assert seen is not None and seen(URL) is False
