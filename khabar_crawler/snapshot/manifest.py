@@ -1,27 +1,34 @@
 """Saved snapshots of the site: ``manifest.json`` + ``pages/`` (+ ``expected/`` goldens).
 
 The manifest is a JSON list of ``{"url", "file", "status", "headers"}``; ``file`` is relative to
-the manifest and may be absent for empty bodies (redirects). Lookups go through
-:func:`~khabar_crawler.urls.canonicalize_url`, so a request for any variant of a saved URL
-(tracking parameters, raw or percent-encoded slug, fragment) finds the saved page.
+the manifest and may be absent for empty bodies (redirects). A recording appends its entries to
+``journal.jsonl`` (one entry a line) and folds them into ``manifest.json`` when it closes
+(:mod:`~khabar_crawler.snapshot.writer`); readers take the manifest, then the journal, a later
+entry for a URL replacing an earlier one, so a recording killed before its fold replays too.
+Lookups go through :func:`~khabar_crawler.urls.canonicalize_url`, so a request for any variant
+of a saved URL (tracking parameters, raw or percent-encoded slug, fragment) finds the saved page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
-import re
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import ijson  # type: ignore[import-untyped]
+
 from khabar_crawler.urls import canonicalize_url
 
+logger = logging.getLogger(__name__)
+
 MANIFEST = "manifest.json"
+JOURNAL = "journal.jsonl"
 #: Headers never saved: hop-by-hop, recomputed on replay, or secrets.
 UNSAVED_HEADERS = frozenset(
     {
@@ -67,6 +74,87 @@ class SavedResponse:
         )
 
 
+def _manifest_entries(path: Path) -> Iterator[tuple[str, Any]]:
+    """The entries of ``manifest.json`` with where each stands, decoded one at a time by ijson's
+    streaming parser: a 100k-entry manifest is never held whole, as text or as a list."""
+    with path.open("rb") as handle:
+        try:
+            events = ijson.parse(handle)
+            if next(events)[1] != "start_array":
+                for _ in events:  # invalid JSON is reported as such first
+                    pass
+                raise SnapshotError(f"{path}: expected a JSON list of entries")
+            handle.seek(0)  # items() straight from the file stays in ijson's C backend
+            for index, entry in enumerate(ijson.items(handle, "item", use_float=True)):
+                yield f"{path} entry {index}", entry
+        except ijson.JSONError as exc:
+            reason = str(exc).splitlines()[0]
+            raise SnapshotError(f"{path}: not valid JSON ({reason})") from exc
+
+
+def _journal_entries(path: Path) -> Iterator[tuple[str, Any]]:
+    """The entries of a recording's journal, a line each. A last line without its newline that
+    does not decode was cut short by a killed recording: it is left out (its response is lost,
+    the others are not)."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                entry = json.loads(line)
+            except ValueError as exc:
+                if not line.endswith(b"\n"):
+                    logger.warning("%s line %d was cut short (a killed recording): left out", path, number)
+                    return
+                raise SnapshotError(f"{path} line {number}: not valid JSON ({exc})") from exc
+            yield f"{path} line {number}", entry
+
+
+def read_entries(root: str | os.PathLike[str]) -> Iterator[tuple[str, Any]]:
+    """The raw entries of a snapshot directory, with where each stands: ``manifest.json``'s,
+    then the journal's (either may be absent; a URL's later entry replaces an earlier one)."""
+    root = Path(root)
+    if (root / MANIFEST).is_file():
+        yield from _manifest_entries(root / MANIFEST)
+    if (root / JOURNAL).is_file():
+        yield from _journal_entries(root / JOURNAL)
+
+
+def entry_url(entry: Any, where: str) -> str:
+    """The URL of a raw entry (an object with a ``url`` string), or a SnapshotError."""
+    if not isinstance(entry, Mapping) or not isinstance(entry.get("url"), str):
+        raise SnapshotError(f"{where}: needs a 'url' string")
+    url: str = entry["url"]
+    return url
+
+
+def write_manifest(path: Path, entries: Iterable[Mapping[str, Any]]) -> int:
+    """Write ``entries`` as a manifest and return how many there were. The text is what
+    ``json.dumps(list(entries), ensure_ascii=False, indent=2) + "\\n"`` gives (the fixture
+    snapshot's manifest is written here too), produced an entry at a time, into a file beside
+    ``path`` that is synced and then renamed over it: a reader never sees half a manifest."""
+    partial = path.with_name(f".{path.name}.partial")
+    count = 0
+    with partial.open("w", encoding="utf-8", newline="\n") as handle:
+        for entry in entries:
+            handle.write(",\n  " if count else "[\n  ")
+            handle.write(json.dumps(entry, ensure_ascii=False, indent=2).replace("\n", "\n  "))
+            count += 1
+        handle.write("\n]\n" if count else "[]\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+    _sync_directory(path.parent)
+    return count
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (before, say, the journal it replaces goes)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _headers(raw: Any, where: str) -> dict[str, list[str]]:
     if raw is None:
         return {}
@@ -79,75 +167,42 @@ def _headers(raw: Any, where: str) -> dict[str, list[str]]:
     return headers
 
 
-#: an entry of the in-memory index: status, headers (shared between entries), file (relative)
-_Entry = tuple[int, dict[str, list[str]], str | None]
-_BLANK = re.compile(r"\s*")
-
-
-def _manifest_entries(text: str, where: Path) -> Iterator[Any]:
-    """The entries of a manifest, decoded one at a time (a large manifest is never held as a
-    list of dicts)."""
-    decoder = json.JSONDecoder()
-    position = _BLANK.match(text, 0).end()  # type: ignore[union-attr]
-    if text[position : position + 1] != "[":
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SnapshotError(f"{where}: not valid JSON ({exc})") from exc
-        raise SnapshotError(f"{where}: expected a JSON list of entries")
-    position = _BLANK.match(text, position + 1).end()  # type: ignore[union-attr]
-    if text[position : position + 1] == "]":
-        return
-    while True:
-        try:
-            entry, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            raise SnapshotError(f"{where}: not valid JSON ({exc})") from exc
-        yield entry
-        position = _BLANK.match(text, position).end()  # type: ignore[union-attr]
-        mark = text[position : position + 1]
-        if mark == "]":
-            if text[position + 1 :].strip():
-                raise SnapshotError(f"{where}: not valid JSON (text after the list)")
-            return
-        if mark != ",":
-            raise SnapshotError(f"{where}: not valid JSON (expected ',' or ']' at {position})")
-        position = _BLANK.match(text, position + 1).end()  # type: ignore[union-attr]
+#: an entry of the in-memory index: status, headers as JSON text (one string shared between
+#: entries with the same headers, decoded on lookup), file (relative to the snapshot)
+_Entry = tuple[int, str, str | None]
 
 
 class Snapshot:
-    """A snapshot directory opened for replay (read-only).
+    """A snapshot directory opened for replay (read-only): ``manifest.json``, a recording's
+    journal, or both.
 
-    The index keeps, per saved URL, its status, its headers (one shared dict for identical
-    headers) and its file name relative to the directory: a few hundred bytes an entry;
-    :class:`SavedResponse` objects are made on lookup."""
+    The index keeps, per saved URL, its status, its headers as JSON text (shared between
+    entries with identical headers) and its file name relative to the directory: a few hundred
+    bytes an entry; :class:`SavedResponse` objects are made on lookup."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self._resolved_root = self.root.resolve()
-        manifest = self.root / MANIFEST
-        if not manifest.is_file():
+        if not (self.root / MANIFEST).is_file() and not (self.root / JOURNAL).is_file():
             raise SnapshotError(f"no {MANIFEST} in snapshot directory {self.root}")
         self._by_url: dict[str, _Entry] = {}
         self._aliases: dict[str, str] = {}  # canonical form -> saved URL, where they differ
-        shared_headers: dict[str, dict[str, list[str]]] = {}
-        size = 0
-        for index, raw in enumerate(_manifest_entries(manifest.read_text("utf-8"), manifest)):
-            url, entry = self._entry(raw, f"{manifest} entry {index}")
-            headers = entry[1]
-            key = json.dumps(headers, sort_keys=True)
-            entry = (entry[0], shared_headers.setdefault(key, headers), entry[2])
-            if url not in self._by_url:
-                self._by_url[url] = entry
-                canonical = canonicalize_url(url)
-                if canonical != url:
-                    self._aliases.setdefault(canonical, url)
-            size += 1
-        self.size = size
+        shared_headers: dict[str, str] = {}
+        for where, raw in read_entries(self.root):
+            url, (status, headers, file) = self._entry(raw, where)
+            text = json.dumps(headers, ensure_ascii=False)
+            self._by_url[url] = (status, shared_headers.setdefault(text, text), file)
+            canonical = canonicalize_url(url)
+            if canonical != url:
+                self._aliases.setdefault(canonical, url)
 
-    def _entry(self, entry: Any, where: str) -> tuple[str, _Entry]:
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("url"), str):
-            raise SnapshotError(f"{where}: needs a 'url' string")
+    @property
+    def size(self) -> int:
+        """How many URLs the snapshot holds."""
+        return len(self._by_url)
+
+    def _entry(self, entry: Any, where: str) -> tuple[str, tuple[int, dict[str, list[str]], str | None]]:
+        url = entry_url(entry, where)
         status = entry.get("status", 200)
         if not isinstance(status, int) or not 100 <= status <= 599:
             raise SnapshotError(f"{where}: bad status {status!r}")
@@ -159,12 +214,12 @@ class Snapshot:
                 raise SnapshotError(f"{where}: file {entry['file']!r} lies outside the snapshot")
             if not path.is_file():
                 raise SnapshotError(f"{where}: missing page file {entry['file']!r}")
-        return entry["url"], (status, _headers(entry.get("headers"), where), file)
+        return url, (status, _headers(entry.get("headers"), where), file)
 
     def _saved(self, url: str, entry: _Entry) -> SavedResponse:
         status, headers, file = entry
         # the file was checked to lie inside the directory when the manifest was read
-        return SavedResponse(url, status, headers, self._resolved_root / file if file else None)
+        return SavedResponse(url, status, json.loads(headers), self._resolved_root / file if file else None)
 
     def get(self, url: str) -> SavedResponse | None:
         entry = self._by_url.get(url)
@@ -179,19 +234,25 @@ class Snapshot:
             yield self._saved(url, entry)
 
 
-def open_snapshot(root: str | os.PathLike[str]) -> Snapshot:
-    """The snapshot in ``root``, opened once per process while its manifest is unchanged (the
-    replay middleware and the spider share one index)."""
-    manifest = Path(root) / MANIFEST
+def _stamp(path: Path) -> tuple[int, int] | None:
     try:
-        stat = manifest.stat()
+        stat = path.stat()
     except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def open_snapshot(root: str | os.PathLike[str]) -> Snapshot:
+    """The snapshot in ``root``, opened once per process while its manifest and journal are
+    unchanged (the replay middleware and the spider share one index)."""
+    stamps = (_stamp(Path(root) / MANIFEST), _stamp(Path(root) / JOURNAL))
+    if stamps == (None, None):
         return Snapshot(root)  # raises the usual SnapshotError
-    return _open_snapshot(str(Path(root).resolve()), stat.st_mtime_ns, stat.st_size)
+    return _open_snapshot(str(Path(root).resolve()), *stamps)
 
 
 @lru_cache(maxsize=2)
-def _open_snapshot(root: str, mtime_ns: int, size: int) -> Snapshot:
+def _open_snapshot(root: str, manifest: tuple[int, int] | None, journal: tuple[int, int] | None) -> Snapshot:
     return Snapshot(root)
 
 
@@ -201,40 +262,3 @@ def page_name(url: str, content_type: str | None) -> str:
     subtype = (content_type or "").split(";", 1)[0].strip().lower().rsplit("/", 1)[-1]
     ext = next((e for key, e in _EXTENSIONS.items() if key in subtype), ".bin")
     return digest + ext
-
-
-class SnapshotWriter:
-    """Adds responses to a snapshot directory (record mode); entries of an existing manifest
-    are kept, a URL saved again replaces its entry. The manifest is rewritten atomically."""
-
-    def __init__(self, root: str | os.PathLike[str]) -> None:
-        self.root = Path(root)
-        (self.root / "pages").mkdir(parents=True, exist_ok=True)
-        manifest = self.root / MANIFEST
-        self._entries: dict[str, dict[str, Any]] = {}
-        if manifest.is_file():
-            for entry in json.loads(manifest.read_text("utf-8")):
-                self._entries[entry["url"]] = entry
-
-    def add(self, url: str, status: int, headers: Mapping[str, list[str]], body: bytes) -> str:
-        saved = {
-            k: v if len(v) > 1 else v[0] for k, v in headers.items() if k.lower() not in UNSAVED_HEADERS and v
-        }
-        content_type = next((v[0] for k, v in headers.items() if k.lower() == "content-type" and v), None)
-        entry: dict[str, Any] = {"url": url, "status": status, "headers": saved}
-        if body:
-            name = page_name(url, content_type)
-            (self.root / "pages" / name).write_bytes(body)
-            entry["file"] = f"pages/{name}"
-        self._entries[url] = entry
-        return url
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def flush(self) -> None:
-        text = json.dumps(list(self._entries.values()), ensure_ascii=False, indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".manifest-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, self.root / MANIFEST)

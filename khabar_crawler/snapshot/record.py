@@ -4,6 +4,9 @@ Responses are saved under their site URL (see :class:`~khabar_crawler.site.Site`
 redirects are followed, so that ``-a replay=DIR`` replays the crawl offline. Recording asks
 servers for uncompressed bodies so that saved pages stay readable; a body that still arrives
 compressed is saved as sent, with its ``Content-Encoding``, and decompressed on replay.
+Each response costs the same whatever the crawl's length: its entry is appended to the
+snapshot's journal (synced every ``KHABAR_RECORD_FLUSH_EVERY`` responses), folded into
+``manifest.json`` when the spider closes (:mod:`~khabar_crawler.snapshot.writer`).
 """
 
 from __future__ import annotations
@@ -16,18 +19,16 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from khabar_crawler.site import Site
-from khabar_crawler.snapshot.manifest import SnapshotWriter
+from khabar_crawler.snapshot.writer import SnapshotWriter
 
 logger = logging.getLogger(__name__)
 
 
 class RecordMiddleware:
-    def __init__(self, crawler: Crawler, writer: SnapshotWriter, site: Site, flush_every: int) -> None:
+    def __init__(self, crawler: Crawler, writer: SnapshotWriter, site: Site) -> None:
         self.crawler = crawler
         self.writer = writer
         self.site = site
-        self.flush_every = flush_every
-        self._unflushed = 0
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -37,9 +38,9 @@ class RecordMiddleware:
             raise NotConfigured  # off unless a directory is given
         if crawler.settings.get("KHABAR_REPLAY_DIR"):
             raise NotConfigured("recording is off while replaying")
-        flush_every = crawler.settings.getint("KHABAR_RECORD_FLUSH_EVERY", 50)
+        sync_every = crawler.settings.getint("KHABAR_RECORD_FLUSH_EVERY", 50)
         logger.info("Recording responses into %s", directory)
-        return cls(crawler, SnapshotWriter(directory), Site.from_settings(crawler.settings), flush_every)
+        return cls(crawler, SnapshotWriter(directory, sync_every), Site.from_settings(crawler.settings))
 
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         request.headers[b"Accept-Encoding"] = b"identity"
@@ -60,15 +61,10 @@ class RecordMiddleware:
         self.writer.add(self.site.to_site_url(response.url), response.status, headers, response.body)
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("khabar/record/saved")
-        self._unflushed += 1
-        if self._unflushed >= self.flush_every:
-            self.flush()
         return response
 
-    def flush(self) -> None:
-        self.writer.flush()
-        self._unflushed = 0
-
     def spider_closed(self, spider: Spider) -> None:
-        self.flush()
-        logger.info("Recorded %d responses into %s", len(self.writer), self.writer.root)
+        entries = self.writer.close()
+        logger.info(
+            "Recorded %d responses into %s (%d in its manifest)", self.writer.saved, self.writer.root, entries
+        )
