@@ -6,6 +6,8 @@ recording are downloader middlewares switched on by ``-a replay=DIR`` / ``-a rec
 (or the KHABAR_REPLAY_DIR / KHABAR_RECORD_DIR settings).
 """
 
+from khabar_crawler import items as _items
+
 BOT_NAME = "khabar_crawler"
 SPIDER_MODULES = ["khabar_crawler.spiders"]
 NEWSPIDER_MODULE = "khabar_crawler.spiders"
@@ -21,7 +23,7 @@ KHABARAYN_SITE_NAME = "خَبَرَيْن"
 # --- offline replay and recording --------------------------------------------------------
 KHABAR_REPLAY_DIR = None
 KHABAR_RECORD_DIR = None
-KHABAR_RECORD_FLUSH_EVERY = 50  # responses between manifest rewrites while recording
+KHABAR_RECORD_FLUSH_EVERY = 50  # responses between syncs of the recording's journal to disk
 
 # --- politeness --------------------------------------------------------------------------
 USER_AGENT = "Mozilla/5.0 (compatible; khabar_crawler/0.1; +https://khabarayn.com/robots.txt)"
@@ -45,7 +47,7 @@ TELNETCONSOLE_ENABLED = False
 
 # One canonicalisation for the duplicate filter, requests and items (khabar_crawler.urls).
 REQUEST_FINGERPRINTER_CLASS = "khabar_crawler.frontier.fingerprint.CanonicalRequestFingerprinter"
-# Scrapy's duplicate filter, which forgets a killed run's JOBDIR fingerprints (see module)
+# the duplicate filter, which forgets a killed run's JOBDIR fingerprints (see module)
 DUPEFILTER_CLASS = "khabar_crawler.frontier.dupefilter.RecoveringDupeFilter"
 # waiting requests past KHABAR_MEMORY_FRONTIER go to disk (a temporary directory without
 # JOBDIR): memory does not grow with the frontier; KHABAR_DISK_FRONTIER = False keeps them all
@@ -66,19 +68,26 @@ DOWNLOADER_MIDDLEWARES = {
 COMMANDS_MODULE = "khabar_crawler.runs.commands"  # `scrapy crawl` exits 3 when an alarm is breached
 
 EXTENSIONS = {
+    # lets the spider skip links the duplicate filter has seen before building their requests
+    "khabar_crawler.frontier.dupefilter.SeenUrls": 0,
+    # the crawl's one database (DATABASE_URL), opened on first use, disposed at engine_stopped
+    "khabar_crawler.db.database.DatabaseExtension": 50,
     # coverage floors, items drop, bot challenges: a breach fails the run
     "khabar_crawler.runs.alarms.Alarms": 100,
+    # the crawl_runs row: opened with the spider, finished from the stats and the alarms
+    "khabar_crawler.runs.record.RunRecord": 200,
     # final stats as JSON when KHABAR_STATS_FILE is set
     "khabar_crawler.runs.stats_file.StatsFile": 500,
 }
 KHABAR_STATS_FILE = None
 
-# The flow of an item after the spider: clean -> validate -> dedupe -> store.
+# The flow of an item after the spider: clean -> validate -> dedupe -> store. A page that is
+# no article travels the same road as a RejectedPage item, recorded by the store.
 ITEM_PIPELINES = {
-    "pipelines.clean.CleanPipeline": 100,  # tidy display text, search forms, dates
-    "pipelines.validate.ValidatePipeline": 200,  # drop (and record) items that cannot be rows
-    "pipelines.dedupe.DedupePipeline": 300,  # one article per URL/id; aliases; near duplicates
-    "pipelines.store.StorePipeline": 400,  # batched upserts with version history
+    "pipelines.clean.CleanPipeline": 100,  # tidy display text, parse dates
+    "pipelines.validate.ValidatePipeline": 200,  # an article that cannot be a row: RejectedPage
+    "pipelines.dedupe.DedupePipeline": 300,  # fingerprints; stored copies and near duplicates
+    "pipelines.store.StorePipeline": 400,  # batched writes with version history; rejections
 }
 
 # --- storage -----------------------------------------------------------------------------
@@ -113,8 +122,12 @@ KHABAR_CHALLENGE_MAX_SHARE = 0.2  # share of pages that may be bot challenges or
 KHABAR_SITE_PROFILE_MIN_SHARE = 0.8
 
 # --- scale-out: set REDIS_URL (setting or environment) to share one frontier in Redis --------
+# the add-on switches scheduling and duplicate filtering to scrapy-redis when REDIS_URL is set
+ADDONS = {"khabar_crawler.frontier.redis.RedisFrontier": 100}
 REDIS_URL = None
 KHABAR_JOB = None  # the crawl's name in Redis; default: the current UTC hour
 
 FEED_EXPORT_ENCODING = "utf-8"
+# feeds carry the golden and crawl fields of articles only (the store keeps rejections out)
+FEED_EXPORT_FIELDS = [*_items.GOLDEN_FIELDS, *_items.CRAWL_FIELDS]
 LOG_LEVEL = "INFO"

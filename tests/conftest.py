@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -47,8 +48,8 @@ def extracted(saved_html: dict[str, str]) -> dict[str, dict[str, Any]]:
     return {aid: item_dict(extract_article(html, golden(aid)["url"])) for aid, html in saved_html.items()}
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
+@contextmanager
+def postgres_schema() -> Iterator[str]:
     """A schema of its own on the test PostgreSQL server, dropped afterwards (required under
     CI=true; elsewhere the test is skipped with the reason when the server is absent)."""
     problem = postgres_problem()
@@ -68,6 +69,12 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with postgres_schema() as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database on each back end: a SQLite file, or a PostgreSQL schema."""
@@ -75,3 +82,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'khabar.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One database on each back end for a module's tests that read the same crawl (a crawl
+    process is the expensive part: it runs once per back end, not once per assertion)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'khabar.db'}"
+        return
+    with postgres_schema() as url:
+        yield url

@@ -14,6 +14,8 @@ from khabar_crawler.items import GOLDEN_FIELDS
 from khabar_crawler.snapshot.serve import serve
 from tests.helpers import SNAPSHOT, golden, golden_ids, run_crawl
 
+pytestmark = pytest.mark.e2e  # starts crawl processes or servers
+
 #: a local server needs no politeness delays
 LOCAL = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0"}
 

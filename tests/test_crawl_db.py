@@ -10,10 +10,12 @@ import signal
 import subprocess
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
 from fixtures.generate import article_page
@@ -22,6 +24,8 @@ from khabar_crawler.snapshot.manifest import Snapshot
 from khabar_crawler.snapshot.serve import SnapshotHandler, SnapshotServer
 from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, golden, read_outputs, run_crawl
 from tests.pipeline_run import rows, table_counts
+
+pytestmark = pytest.mark.e2e  # starts crawl processes or servers
 
 SQLITE_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$")
 CONTENT_QUERIES = {
@@ -62,20 +66,38 @@ def replay(tmp_path: Path, db_url: str, snapshot: Path = SNAPSHOT) -> dict[str, 
     return stats
 
 
-def test_replay_fills_the_database(tmp_path: Path, db_url: str) -> None:
-    replay(tmp_path / "first", db_url)
-    stored = rows(db_url, select(Article.article_id, Article.title).order_by(Article.article_id))
+@dataclass(frozen=True)
+class TwoReplays:
+    """The snapshot replayed twice into one database: what the first wrote, and the stats of both."""
+
+    db_url: str
+    first: dict[str, Any]
+    second: dict[str, Any]
+    counts_after_first: dict[str, int]
+    content_after_first: dict[str, list[tuple[Any, ...]]]
+
+
+@pytest.fixture(scope="module")
+def two_replays(module_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> TwoReplays:
+    tmp_path = tmp_path_factory.mktemp("replays")
+    first = replay(tmp_path / "first", module_db_url)
+    counts, facts = table_counts(module_db_url), content(module_db_url)
+    second = replay(tmp_path / "second", module_db_url)
+    return TwoReplays(module_db_url, first, second, counts, facts)
+
+
+def test_replay_fills_the_database(two_replays: TwoReplays) -> None:
+    stored = rows(two_replays.db_url, select(Article.article_id, Article.title).order_by(Article.article_id))
     assert stored == [(aid, golden(aid)["title"]) for aid in ("41872", "52306")]
 
 
-def test_a_replay_is_written_in_whole_batches(tmp_path: Path, db_url: str) -> None:
-    stats = replay(tmp_path / "first", db_url)
+def test_a_replay_is_written_in_whole_batches(two_replays: TwoReplays) -> None:
+    stats = two_replays.first
     assert (stats.get("khabar/store/batch_errors", 0), stats["khabar/store/new"]) == (0, 2)
 
 
-def test_stored_links_hold_every_field_of_the_item(tmp_path: Path, db_url: str) -> None:
-    replay(tmp_path / "first", db_url)
-    stored = content(db_url)["links"]
+def test_stored_links_hold_every_field_of_the_item(two_replays: TwoReplays) -> None:
+    stored = two_replays.content_after_first["links"]
     expected = [
         ("see_also", i, link["url"], link["title"], None, None)
         for i, link in enumerate(golden("41872")["see_also"])
@@ -86,23 +108,21 @@ def test_stored_links_hold_every_field_of_the_item(tmp_path: Path, db_url: str) 
     assert [row[1:] for row in stored if row[0] == golden("41872")["url"]] == sorted(expected)
 
 
-def test_second_replay_changes_nothing(tmp_path: Path, db_url: str) -> None:
-    replay(tmp_path / "first", db_url)
-    before, facts = table_counts(db_url), content(db_url)
-    stats = replay(tmp_path / "second", db_url)
-    after = table_counts(db_url)
-    assert (after, content(db_url), stats["khabar/store/unchanged"]) == (
-        {**before, "crawl_runs": before["crawl_runs"] + 1},
-        facts,
-        2,
-    )
+def test_second_replay_changes_nothing(two_replays: TwoReplays) -> None:
+    before = two_replays.counts_after_first
+    assert (
+        table_counts(two_replays.db_url),
+        content(two_replays.db_url),
+        two_replays.second["khabar/store/unchanged"],
+    ) == ({**before, "crawl_runs": before["crawl_runs"] + 1}, two_replays.content_after_first, 2)
 
 
-def test_runs_are_recorded(tmp_path: Path, db_url: str) -> None:
-    replay(tmp_path / "first", db_url)
-    replay(tmp_path / "second", db_url)
+def test_runs_are_recorded(two_replays: TwoReplays) -> None:
     runs = rows(
-        db_url, select(CrawlRun.status, CrawlRun.items_new, CrawlRun.items_unchanged, CrawlRun.arguments)
+        two_replays.db_url,
+        select(CrawlRun.status, CrawlRun.items_new, CrawlRun.items_unchanged, CrawlRun.arguments).order_by(
+            CrawlRun.id
+        ),
     )
     assert [r[:3] for r in runs] == [("finished", 2, 0), ("finished", 0, 2)] and runs[0][3] == {
         "replay": str(SNAPSHOT)

@@ -15,6 +15,8 @@ from khabar_crawler.db.models import Article, RejectedPage
 from tests.helpers import run_crawl
 from tests.pipeline_run import rows
 
+pytestmark = pytest.mark.e2e  # starts crawl processes or servers
+
 ORIGIN = "https://news.example.org"
 PARAGRAPHS = [
     "قالت الحكومة إن المشروع الجديد سيوفر آلاف فرص العمل للشباب في المناطق الداخلية خلال السنوات القادمة.",
@@ -69,9 +71,9 @@ PAGES: dict[str, tuple[str, str, str]] = {
 }
 
 
-@pytest.fixture
-def other_template(tmp_path: Path) -> Path:
-    snapshot = tmp_path / "snapshot"
+@pytest.fixture(scope="module")
+def other_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    snapshot = tmp_path_factory.mktemp("other-template") / "snapshot"
     (snapshot / "pages").mkdir(parents=True)
     manifest: list[dict[str, Any]] = []
     for path, (name, html, content_type) in PAGES.items():
@@ -89,27 +91,32 @@ def other_template(tmp_path: Path) -> Path:
     return snapshot
 
 
-@pytest.fixture
-def crawled(tmp_path: Path, db_url: str, other_template: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+@pytest.fixture(scope="module")
+def crawled(
+    tmp_path_factory: pytest.TempPathFactory, module_db_url: str, other_template: Path
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One crawl per back end, read by every test of the module."""
     return run_crawl(
-        tmp_path / "run",
+        tmp_path_factory.mktemp("run"),
         "-a",
         f"replay={other_template}",
-        settings={"DATABASE_URL": db_url, "KHABARAYN_SITE_URL": ORIGIN},
+        settings={"DATABASE_URL": module_db_url, "KHABARAYN_SITE_URL": ORIGIN},
     )
 
 
 def test_articles_of_one_year_without_ids_are_stored_apart(
-    crawled: tuple[list[dict[str, Any]], dict[str, Any]], db_url: str
+    crawled: tuple[list[dict[str, Any]], dict[str, Any]], module_db_url: str
 ) -> None:
-    stored = rows(db_url, select(Article.canonical_url, Article.article_id).order_by(Article.canonical_url))
+    stored = rows(
+        module_db_url, select(Article.canonical_url, Article.article_id).order_by(Article.canonical_url)
+    )
     assert stored == [(ORIGIN + path, None) for path in sorted(PAGES) if path.startswith("/2019/")]
 
 
 def test_visible_dates_become_publication_times(
-    crawled: tuple[list[dict[str, Any]], dict[str, Any]], db_url: str
+    crawled: tuple[list[dict[str, Any]], dict[str, Any]], module_db_url: str
 ) -> None:
-    dates = rows(db_url, select(Article.published_raw).order_by(Article.canonical_url))
+    dates = rows(module_db_url, select(Article.published_raw).order_by(Article.canonical_url))
     published = [item["published_at"][:10] for item in sorted(crawled[0], key=lambda i: i["url"])]
     assert (published, dates) == (
         ["2019-02-08", "2019-02-09", "2019-02-10"],
@@ -118,9 +125,9 @@ def test_visible_dates_become_publication_times(
 
 
 def test_a_text_page_that_is_no_article_is_recorded(
-    crawled: tuple[list[dict[str, Any]], dict[str, Any]], db_url: str
+    crawled: tuple[list[dict[str, Any]], dict[str, Any]], module_db_url: str
 ) -> None:
-    recorded = rows(db_url, select(RejectedPage.url, RejectedPage.reason))
+    recorded = rows(module_db_url, select(RejectedPage.url, RejectedPage.reason))
     assert (recorded, crawled[1]["khabar/extract/rejected/not_article"]) == (
         [(ORIGIN + "/pages/about-the-project/", "not_article")],
         1,
@@ -135,7 +142,7 @@ def test_a_wrong_declared_charset_is_read_by_the_page_own(
 
 
 def test_each_item_says_which_layer_read_it(
-    crawled: tuple[list[dict[str, Any]], dict[str, Any]], db_url: str
+    crawled: tuple[list[dict[str, Any]], dict[str, Any]], module_db_url: str
 ) -> None:
-    layers = rows(db_url, select(Article.field_layers))
+    layers = rows(module_db_url, select(Article.field_layers))
     assert (layers[0][0]["body"], crawled[1]["khabar/extract/layer/body/generic"]) == ("generic", 3)

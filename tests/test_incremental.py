@@ -22,6 +22,8 @@ from khabar_crawler.snapshot.serve import SnapshotHandler, SnapshotServer
 from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, run_crawl
 from tests.pipeline_run import rows, table_counts
 
+pytestmark = pytest.mark.e2e  # starts crawl processes or servers
+
 LOCAL = {"AUTOTHROTTLE_ENABLED": "False", "DOWNLOAD_DELAY": "0"}
 
 

@@ -13,32 +13,26 @@ URL (see :func:`khabar_crawler.extract.is_article_page`).
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Sized
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import sitemap_urls_from_robots
-from sqlalchemy import func, select
-from twisted.internet.task import deferLater
 
-from khabar_crawler.db import get_database
-from khabar_crawler.db.models import Article, PageState
 from khabar_crawler.extract import Page
 from khabar_crawler.extract.article import build_item
 from khabar_crawler.extract.challenge import page_problem
 from khabar_crawler.extract.classify import classify
 from khabar_crawler.extract.discovery import is_crawlable, page_links, parse_feed, parse_sitemap
 from khabar_crawler.extract.encoding import decode_page
-from khabar_crawler.frontier.fingerprint import url_fingerprint
-from khabar_crawler.frontier.redis import configure_redis
-from khabar_crawler.frontier.revisit import RevisitPolicy
-from khabar_crawler.items import ArticleItem
-from khabar_crawler.signals import page_rejected
+from khabar_crawler.frontier.dupefilter import SeenUrls
+from khabar_crawler.frontier.revisit import crawl_revisits
+from khabar_crawler.items import ArticleItem, RejectedPage
 from khabar_crawler.site import Site
 from khabar_crawler.snapshot.manifest import open_snapshot
 from khabar_crawler.text.dates import iso_datetime, parse_display_date
@@ -47,11 +41,6 @@ logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"
 #: fields whose share among extracted items the coverage alarms watch
 COVERAGE_FIELDS = ("title", "body", "published_at", "category", "summary", "article_id")
-#: start() tops the scheduler up to this many requests per CONCURRENT_REQUESTS slot
-FRONTIER_LOW_FACTOR = 4
-FRONTIER_POLL_SECONDS = 0.005
-#: stored articles read per query when listing the revisits that are due
-REVISIT_PAGE = 1000
 
 
 class KhabaraynSpider(scrapy.Spider):
@@ -78,7 +67,6 @@ class KhabaraynSpider(scrapy.Spider):
             settings.set("KHABAR_RECORD_DIR", record, priority="spider")
         if str(kwargs.pop("full", "")).lower() in ("1", "true", "yes"):
             settings.set("KHABAR_FULL_RECRAWL", True, priority="spider")
-        configure_redis(settings)
         spider: KhabaraynSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.arguments = arguments
         spider.site = Site.from_settings(settings)
@@ -94,40 +82,31 @@ class KhabaraynSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Discovery first (robots, sitemaps, feed, home page); then, as the frontier drains,
         the saved pages of a replay that discovery did not reach and the stored articles due
-        for a revisit. Those come lazily, a few at a time, so that neither is held in memory
-        as queued requests, and pages already requested are skipped without a request."""
+        for a revisit (:func:`khabar_crawler.frontier.revisit.crawl_revisits`). Those come
+        lazily, so that neither is held in memory as queued requests, and pages already
+        requested are skipped without a request."""
         origin = self.site.origin
         yield self.follow_site(f"{origin}/robots.txt", self.parse_robots)
         yield self.follow_site(f"{origin}/", self.parse_page)
         yield self.follow_site(f"{origin}/feed/", self.parse_feed)
+        seen = self._seen_check()
         for url in self._snapshot_pages():
-            await self._frontier_low()
-            if self._requested(url):
+            await self._frontier_drained()
+            if seen is not None and seen(self.site.to_fetch_url(url)):
                 self._stat("replay/seeds_seen")
             else:
                 self._stat("replay/seeds")
                 yield self.follow_site(url, self.parse_page)
-        for url in self._due_revisits():
-            await self._frontier_low()
+        for url in crawl_revisits(self.crawler):
+            await self._frontier_drained()
             self._stat("incremental/revisits")
             yield self.follow_site(url, self.parse_page, khabar_revisit=True)
 
-    async def _frontier_low(self) -> None:
-        """Wait while the scheduler holds enough requests to keep the downloader busy."""
-        from twisted.internet import reactor  # the installed one, not imported at module level
-
-        engine = self.crawler.engine
-        scheduler = engine.scheduler if engine is not None else None
-        if not isinstance(scheduler, Sized):
-            return
-        low = FRONTIER_LOW_FACTOR * self.crawler.settings.getint("CONCURRENT_REQUESTS")
-        while len(scheduler) >= low:
-            await maybe_deferred_to_future(deferLater(reactor, FRONTIER_POLL_SECONDS, lambda: None))
-
-    def _requested(self, url: str) -> bool:
-        """Whether the duplicate filter has seen a request for this canonical site URL."""
-        seen = self._seen_check()
-        return seen is not None and seen(url_fingerprint(self.site.to_fetch_url(url)))
+    async def _frontier_drained(self) -> None:
+        """While the downloader is busy, wait for the scheduler to run empty (Scrapy's recipe
+        for lazy start requests: ``engine.needs_backout()``, the ``scheduler_empty`` signal)."""
+        if self.crawler.engine.needs_backout():
+            await self.crawler.signals.wait_for(signals.scheduler_empty)
 
     def _snapshot_pages(self) -> Iterator[str]:
         """In replay, every saved HTML page is read, linked from the site's pages or not: a
@@ -139,39 +118,6 @@ class KhabaraynSpider(scrapy.Spider):
             content_type = (saved.header("Content-Type") or "").lower()
             if saved.status == 200 and "html" in content_type and self.site.is_on_site(saved.url):
                 yield self.site.to_site_url(saved.url)
-
-    def _due_revisits(self) -> Iterator[str]:
-        """Stored articles that the revisit policy says are due (live, incremental runs)."""
-        settings = self.crawler.settings
-        if settings.get("KHABAR_REPLAY_DIR") or settings.getbool("KHABAR_FULL_RECRAWL"):
-            return
-        if not settings.getbool("KHABAR_INCREMENTAL", True) or not settings.get("ITEM_PIPELINES"):
-            return
-        policy = RevisitPolicy.from_setting(settings.get("KHABAR_REVISIT_INTERVALS"))
-        now = datetime.now(UTC)
-        query = (
-            select(
-                Article.id,
-                Article.canonical_url,
-                Article.published_at,
-                Article.last_seen_at,
-                PageState.fetched_at,
-            )
-            .outerjoin(PageState, PageState.url == Article.canonical_url)
-            .where(func.coalesce(PageState.fetched_at, Article.last_seen_at) < policy.due_before(now))
-            .order_by(Article.id)
-            .limit(REVISIT_PAGE)
-        )
-        database, after = get_database(self.crawler), 0
-        while True:  # pages of the query (keyset): no cursor held open across the crawl
-            with database.sessions() as session:
-                rows = session.execute(query.where(Article.id > after)).all()
-            for pk, url, published, last_seen, fetched in rows:
-                after = pk
-                if policy.is_due(published, fetched or last_seen, now):
-                    yield url
-            if len(rows) < REVISIT_PAGE:
-                return
 
     def _stat(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
@@ -240,7 +186,7 @@ class KhabaraynSpider(scrapy.Spider):
 
     # --- pages ---------------------------------------------------------------------------
 
-    def parse_page(self, response: Response) -> Iterator[ArticleItem | scrapy.Request]:
+    def parse_page(self, response: Response) -> Iterator[ArticleItem | RejectedPage | scrapy.Request]:
         if not isinstance(response, TextResponse) or b"html" not in (
             response.headers.get("Content-Type") or b"html"
         ):
@@ -261,7 +207,7 @@ class KhabaraynSpider(scrapy.Spider):
             logger.warning(
                 "%s: %s (status %s), not stored", problem.replace("_", " "), response.url, response.status
             )
-            self.crawler.signals.send_catch_log(page_rejected, url=response.url, reason=problem, detail=None)
+            yield RejectedPage(url=response.url, reason=problem)
             return
         try:
             verdict = classify(page)
@@ -271,17 +217,14 @@ class KhabaraynSpider(scrapy.Spider):
             logger.error(
                 "Extraction failed for %s: %s: %s", response.url, type(exc).__name__, exc, exc_info=True
             )
-            self.crawler.signals.send_catch_log(
-                page_rejected,
-                url=response.url,
-                reason="extraction_error",
-                detail=f"{type(exc).__name__}: {exc}",
+            yield RejectedPage(
+                url=response.url, reason="extraction_error", detail=f"{type(exc).__name__}: {exc}"
             )
             item = None
         else:
             self._stat("extract/article" if verdict.article else "extract/not_article")
             if not verdict.article and verdict.substantial_text:
-                self._reject_text_page(response)
+                yield self._reject_text_page(response)
         if item is not None:
             self._complete(item, response)
             yield item
@@ -289,7 +232,7 @@ class KhabaraynSpider(scrapy.Spider):
         skipped = 0
         for url in page_links(page):
             fetch_url = self.site.to_fetch_url(url)
-            if seen is not None and seen(url_fingerprint(fetch_url)):
+            if seen is not None and seen(fetch_url):
                 skipped += 1
                 continue
             yield scrapy.Request(fetch_url, callback=self.parse_page)
@@ -315,23 +258,19 @@ class KhabaraynSpider(scrapy.Spider):
         for field, layer in item.field_layers.items():
             self._stat(f"extract/layer/{field}/{layer}")
 
-    def _reject_text_page(self, response: Response) -> None:
+    def _reject_text_page(self, response: Response) -> RejectedPage:
         """A page with the text of an article and no sign of one: recorded, never silent."""
         self._stat("extract/rejected/not_article")
         logger.warning("Not an article, though it holds a long text: %s", response.url)
-        self.crawler.signals.send_catch_log(
-            page_rejected,
+        return RejectedPage(
             url=response.url,
             reason="not_article",
             detail="a long text without a headline or any article metadata",
         )
 
-    def _seen_check(self) -> Callable[[bytes], bool] | None:
-        """The duplicate filter's membership test, when it has one: navigation, footer and card
-        links repeat on every page, and building a request only for the filter to drop it
-        costs more than the page's extraction. The filter stays the authority; nothing is
-        remembered here."""
-        engine = self.crawler.engine
-        dupefilter = getattr(engine.scheduler, "df", None) if engine is not None else None
-        has_seen = getattr(dupefilter, "has_seen", None)
-        return has_seen if callable(has_seen) else None
+    def _seen_check(self) -> Callable[[str], bool] | None:
+        """Whether a fetch URL was requested already, when the frontier can tell
+        (:class:`khabar_crawler.frontier.dupefilter.SeenUrls`): navigation, footer and card
+        links repeat on every page, and building a request only for the duplicate filter to
+        drop it costs more than the page's extraction."""
+        return self.crawler.get_extension(SeenUrls)
