@@ -19,6 +19,7 @@ from khabar_crawler.extract import meta as metas
 from khabar_crawler.extract.body import article_body
 from khabar_crawler.extract.classify import is_article_page
 from khabar_crawler.extract.content import Content, body_text
+from khabar_crawler.extract.dom import Element
 from khabar_crawler.extract.identity import article_id_candidates
 from khabar_crawler.extract.images import hero_images
 from khabar_crawler.extract.layers import Candidate, pick
@@ -149,19 +150,7 @@ def build_item(page: Page) -> ArticleItem:
         modified_at=modified_at,
         published_at_raw=published_raw,
         modified_at_raw=None if modified_at else markup.modified_text(page),
-        authors=unique(
-            pick(
-                layers,
-                "authors",
-                ("jsonld", lambda: jsonld.names(node.get("author")) if node else []),
-                ("microdata", lambda: micro.all("author")),
-                ("meta", lambda: _meta_authors(m)),
-                ("site", lambda: markup.authors(page)),
-                ("generic", lambda: visible.bylines(page, body.roots)),
-                ("site", lambda: [page.site.name] if _is_own_page(page, node, names) else []),
-            )
-            or []
-        ),
+        authors=_authors(page, node, body.roots, names, layers),
         language=_language(page, node, body.content, layers),
         body=body_text(content.sections),
         sections=content.sections,
@@ -179,6 +168,24 @@ def _date(layers: dict[str, str], name: str, *candidates: Candidate[str]) -> str
 
 def _iso(candidate: Callable[[], str | None]) -> Callable[[], str | None]:
     return lambda: iso_datetime(candidate())
+
+
+def _authors(
+    page: Page, node: dict[str, Any] | None, roots: tuple[Element, ...], names: str, layers: dict[str, str]
+) -> list[str]:
+    """Bylines from every layer; the site's own name only on the site's own page, when nothing
+    else names an author (the publisher is an author only where the page says so)."""
+    found = pick(
+        layers,
+        "authors",
+        ("jsonld", lambda: jsonld.names(node.get("author")) if node else []),
+        ("microdata", lambda: page.microdata.all("author")),
+        ("meta", lambda: _meta_authors(page.metas)),
+        ("site", lambda: markup.authors(page)),
+        ("generic", lambda: visible.bylines(page, roots)),
+        ("site", lambda: [page.site.name] if _is_own_page(page, node, names) else []),
+    )
+    return unique(found or [])
 
 
 def _meta_authors(m: dict[str, list[str]]) -> list[str]:

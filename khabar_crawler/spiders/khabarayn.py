@@ -187,19 +187,13 @@ class KhabaraynSpider(scrapy.Spider):
     # --- pages ---------------------------------------------------------------------------
 
     def parse_page(self, response: Response) -> Iterator[ArticleItem | RejectedPage | scrapy.Request]:
+        """An HTML page: its article (or the record of why it gives none), then its links."""
         if not isinstance(response, TextResponse) or b"html" not in (
             response.headers.get("Content-Type") or b"html"
         ):
             self._stat("page/not_html")
             return
-        content_type = response.headers.get("Content-Type")
-        decoded = decode_page(response.body, content_type.decode("latin-1") if content_type else None)
-        if decoded.source != "declared":
-            self._stat(f"extract/encoding/{decoded.source}")
-        text = decoded.text
-        if decoded.source == "replaced":  # undecodable bytes: left out, never stored as U+FFFD
-            logger.warning("%s: undecodable bytes left out (read as %s)", response.url, decoded.encoding)
-            text = text.replace("\ufffd", "")
+        text = self._text(response)
         page = Page(text, response.url, self.site)
         problem = page_problem(text, page.root)
         if problem:
@@ -209,6 +203,24 @@ class KhabaraynSpider(scrapy.Spider):
             )
             yield RejectedPage(url=response.url, reason=problem)
             return
+        yield from self._article(response, page)
+        yield from self._links(page)
+
+    def _text(self, response: Response) -> str:
+        """The page's text, decoded as browsers would (:func:`decode_page`); bytes that decode
+        in no charset are left out, never stored as U+FFFD."""
+        content_type = response.headers.get("Content-Type")
+        decoded = decode_page(response.body, content_type.decode("latin-1") if content_type else None)
+        if decoded.source == "declared":
+            return decoded.text
+        self._stat(f"extract/encoding/{decoded.source}")
+        if decoded.source != "replaced":
+            return decoded.text
+        logger.warning("%s: undecodable bytes left out (read as %s)", response.url, decoded.encoding)
+        return decoded.text.replace("\ufffd", "")
+
+    def _article(self, response: Response, page: Page) -> Iterator[ArticleItem | RejectedPage]:
+        """The page's article; a RejectedPage when extraction fails or a long text is no article."""
         try:
             verdict = classify(page)
             item = build_item(page) if verdict.article else None
@@ -220,14 +232,16 @@ class KhabaraynSpider(scrapy.Spider):
             yield RejectedPage(
                 url=response.url, reason="extraction_error", detail=f"{type(exc).__name__}: {exc}"
             )
-            item = None
-        else:
-            self._stat("extract/article" if verdict.article else "extract/not_article")
-            if not verdict.article and verdict.substantial_text:
-                yield self._reject_text_page(response)
+            return
+        self._stat("extract/article" if verdict.article else "extract/not_article")
         if item is not None:
             self._complete(item, response)
             yield item
+        elif verdict.substantial_text:
+            yield self._reject_text_page(response)
+
+    def _links(self, page: Page) -> Iterator[scrapy.Request]:
+        """Requests for the page's on-site links the duplicate filter has not seen."""
         seen = self._seen_check()
         skipped = 0
         for url in page_links(page):

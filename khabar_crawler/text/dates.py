@@ -268,21 +268,23 @@ def _at(day: datetime, clock: re.Match[str]) -> datetime:
         hour += 12
     elif marker in AM and hour == 12:
         hour = 0
-    zone = day.tzinfo
-    if clock["zone"] or clock["offset"]:
-        offset = clock["offset"] or clock["zone_offset"]
-        hours = ZONES.get(clock["zone"] or "", 0)
-        minutes = 0
-        if offset:
-            digits = re.sub(r"[\s:]", "", offset)
-            sign = -1 if digits[0] == "-" else 1
-            digits = digits[1:]
-            hh, mm = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "0")
-            hours, minutes = hours + sign * int(hh), sign * int(mm)
-        zone = timezone(timedelta(hours=hours, minutes=minutes))
+    zone = _zone(clock) if clock["zone"] or clock["offset"] else day.tzinfo
     return datetime.combine(
         day.date(), time(hour, int(clock["minute"]), int(clock["second"] or 0)), tzinfo=zone
     )
+
+
+def _zone(clock: re.Match[str]) -> timezone:
+    """The zone a time names: a zone's name ("بتوقيت مكة", "GMT") and/or an offset ("+3", "+03:00")."""
+    hours, minutes = ZONES.get(clock["zone"] or "", 0), 0
+    offset = clock["offset"] or clock["zone_offset"]
+    if offset:
+        digits = re.sub(r"[\s:]", "", offset)
+        sign = -1 if digits[0] == "-" else 1
+        digits = digits[1:]
+        hh, mm = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "0")
+        hours, minutes = hours + sign * int(hh), sign * int(mm)
+    return timezone(timedelta(hours=hours, minutes=minutes))
 
 
 def _relative(form: str, now: datetime, tz: tzinfo) -> datetime | None:
