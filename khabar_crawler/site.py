@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from scrapy.settings import BaseSettings
-
 from khabar_crawler.urls import canonicalize_url, same_origin
+
+if TYPE_CHECKING:  # extract/ and text/ load no Scrapy
+    from scrapy.settings import BaseSettings
 
 DEFAULT_SITE_URL = "https://khabarayn.com"
 DEFAULT_SITE_NAME = "خَبَرَيْن"

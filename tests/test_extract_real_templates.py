@@ -241,8 +241,10 @@ def test_bare_time_element() -> None:
         ("https://www.example.com/story/2024/5/13/some-slug/6573469", "6573469"),
         ("https://www.example.com/a/some-slug/7585813.html", "7585813"),
         ("https://www.example.com/news/20240513/some-slug/", None),
+        ("https://www.example.com/news/2019.html", None),
+        ("https://www.example.com/a/20240513.php", None),
     ],
-    ids=["date-path", "story-date-then-id", "id-html", "compact-date"],
+    ids=["date-path", "story-date-then-id", "id-html", "compact-date", "year-page", "compact-date-page"],
 )
 def test_id_in_path(url: str, expected: str | None) -> None:
     assert id_in_path(url) == expected

@@ -51,18 +51,17 @@ def id_in_path(url: str) -> str | None:
     """The last numeric path segment of ``url`` that is not a date part: ``/news/41872/slug/``
     gives 41872, ``/story/2024/5/13/slug/6573469`` gives 6573469, ``/2013/world/8/3/x``
     gives None (a year, a month, a day)."""
-    segments = [s for s in urlsplit(url).path.split("/") if s]
     found = None
-    for index, segment in enumerate(segments):
+    for segment in urlsplit(url).path.split("/"):
         match = _NUMERIC_SEGMENT.match(segment)
-        if match and not _is_date_part(segments, index):
+        if match and not _is_date_part(match.group(1)):
             found = match.group(1)
     return found
 
 
-def _is_date_part(segments: list[str], index: int) -> bool:
-    """A year (four digits from 1900 to 2100) or a compact date (``20240513``)."""
-    value = segments[index]
+def _is_date_part(value: str) -> bool:
+    """A year (four digits from 1900 to 2100) or a compact date (``20240513``), with or
+    without a page extension (``/news/2019.html`` names a year, not an article)."""
     if len(value) == 4:
         return 1900 <= int(value) <= 2100
     return len(value) == 8 and 19000101 <= int(value) <= 21001231

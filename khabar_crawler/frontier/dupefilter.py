@@ -6,14 +6,14 @@ crawler's request fingerprints (canonical URLs, :mod:`khabar_crawler.frontier.fi
 rather than extending ``RFPDupeFilter``, whose set of fingerprints is private: the spider asks
 whether a link was requested already (:class:`SeenUrls`) before it builds a request for it.
 
-With ``JOBDIR``, the fingerprints seen are kept in ``khabar-requests.seen`` (one hex
-fingerprint a line). After a SIGKILL they also cover pages whose items were never stored (still
-in the store's batch), and a resumed run would skip them for good. A marker file in the job
-directory says a run is in progress; found at start-up (the last run did not close), the saved
-fingerprints are dropped, so the resumed run rediscovers everything once. The database stays
-the source of truth: the incremental middleware skips what is stored and fresh, and the store
-never duplicates. A paused run (Ctrl-C, SIGTERM) closes cleanly and resumes with its
-fingerprints.
+With ``JOBDIR``, the fingerprints seen are kept in ``requests.seen`` (one hex fingerprint a
+line, as Scrapy's own filter keeps them). After a SIGKILL they also cover pages whose items
+were never stored (still in the store's batch), and a resumed run would skip them for good. A
+marker file in the job directory says a run is in progress; found at start-up (the last run did
+not close), the saved fingerprints are dropped, so the resumed run rediscovers everything once.
+The database stays the source of truth: the incremental middleware skips what is stored and
+fresh, and the store never duplicates. A paused run (Ctrl-C, SIGTERM) closes cleanly and
+resumes with its fingerprints.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ from khabar_crawler.frontier.fingerprint import CanonicalRequestFingerprinter, u
 
 logger = logging.getLogger(__name__)
 MARKER = "khabar-run-in-progress"
-SEEN_FILE = "khabar-requests.seen"
+#: the file name (and format) of Scrapy's own duplicate filter, so a job paused before this
+#: filter existed resumes with its fingerprints
+SEEN_FILE = "requests.seen"
 
 
 class RecoveringDupeFilter(BaseDupeFilter):
