@@ -55,9 +55,6 @@ class PipelineNotes:
     content_hash: str | None = None
     #: unsigned 64-bit SimHash of the normalised body (set by dedupe)
     simhash: int | None = None
-    #: stored articles whose SimHash similarity reaches the threshold (set by dedupe, for an
-    #: article that is neither stored nor a copy of a stored one)
-    near_duplicates: list[NearDuplicateRef] = field(default_factory=list)
 
 
 @dataclass

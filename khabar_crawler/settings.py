@@ -1,7 +1,7 @@
 """Scrapy settings of khabar_crawler.
 
 The flow of an item: the ``khabarayn`` spider (discovery + extraction) -> ITEM_PIPELINES
-(clean -> validate -> dedupe -> store, in that order, once they exist). Offline replay and
+(clean -> validate -> dedupe -> store, in that order). Offline replay and
 recording are downloader middlewares switched on by ``-a replay=DIR`` / ``-a record=DIR``
 (or the KHABAR_REPLAY_DIR / KHABAR_RECORD_DIR settings).
 """
@@ -86,8 +86,8 @@ KHABAR_STATS_FILE = None
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,  # tidy display text, parse dates
     "pipelines.validate.ValidatePipeline": 200,  # an article that cannot be a row: RejectedPage
-    "pipelines.dedupe.DedupePipeline": 300,  # fingerprints; stored copies and near duplicates
-    "pipelines.store.StorePipeline": 400,  # batched writes with version history; rejections
+    "pipelines.dedupe.DedupePipeline": 300,  # fingerprints: search forms, content hash, SimHash
+    "pipelines.store.StorePipeline": 400,  # batches: stored copies, aliases, near duplicates; rejections
 }
 
 # --- storage -----------------------------------------------------------------------------

@@ -10,11 +10,11 @@ What a batch writes, and what its articles mean for each other and for the store
 that still fails is recorded in ``rejected_pages`` (``store_error``).
 
 An article whose canonical URL or article id is already waiting in the batch with the same
-content is dropped (``khabar/dedupe/duplicate_in_run``); a rejected page is dropped once
-recorded: feeds carry articles only. Counts: ``khabar/store/<outcome>`` (``new``,
-``updated``, ``unchanged``, ``alias``, ``rejected``), dedupe's final verdicts
-``khabar/dedupe/<verdict>``, ``khabar/store/batches`` and ``khabar/store/batch_errors``, each
-once its rows are committed. Rows are stamped with the crawl run of
+content is dropped at once (``khabar/dedupe/duplicate_in_run``); a rejected page is dropped
+once recorded: feeds carry articles only. Counts, each once its rows are committed:
+``khabar/store/<outcome>`` (``new``, ``updated``, ``unchanged``, ``alias``, ``rejected``),
+the final verdicts ``khabar/dedupe/<verdict>``, ``khabar/store/batches`` and
+``khabar/store/batch_errors``. Rows are stamped with the crawl run of
 :class:`~khabar_crawler.runs.record.RunRecord`.
 """
 

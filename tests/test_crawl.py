@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from fixtures.generate import article_page
-from khabar_crawler.items import GOLDEN_FIELDS
+from khabar_crawler.items import CRAWL_FIELDS, GOLDEN_FIELDS
 from khabar_crawler.snapshot.serve import serve
 from tests.helpers import SNAPSHOT, golden, golden_ids, run_crawl
 
@@ -60,6 +60,13 @@ def test_replay_plays_saved_statuses(replayed: tuple[list[dict[str, Any]], dict[
 def test_replay_records_crawl_metadata(replayed: tuple[list[dict[str, Any]], dict[str, Any]]) -> None:
     items, _ = replayed
     assert all(item["status"] == 200 and item["fetched_url"] and item["fetched_at"] for item in items)
+
+
+def test_the_feed_holds_the_golden_and_crawl_fields_only(
+    replayed: tuple[list[dict[str, Any]], dict[str, Any]],
+) -> None:
+    items, _ = replayed
+    assert {tuple(item) for item in items} == {(*GOLDEN_FIELDS, *CRAWL_FIELDS)}
 
 
 def test_replay_is_deterministic(

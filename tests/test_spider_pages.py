@@ -79,3 +79,8 @@ def test_a_news_sitemap_date_fills_in_a_page_without_one() -> None:
 def test_a_sitemap_lastmod_does_not_override_a_date_the_page_shows() -> None:
     results, _ = parse(article("الجمعة 8 فيفري 2019"), lastmod="2024-07-18T10:40:00+00:00")
     assert items(results)[0].published_at is None  # the page's own date, parsed by the clean pipeline
+
+
+def test_the_sign_that_told_an_article_is_counted() -> None:
+    _, stats = parse(article("الجمعة 8 فيفري 2019"))
+    assert stats.get_value("khabar/extract/sign/og:type") == 1

@@ -3,12 +3,13 @@
 A batch is decided first, then written:
 
 1. **preload**, one query each: the stored articles the batch touches (by canonical URL,
-   article id or content hash), the URL rows and the tags it names;
+   article id or content hash), the stored articles that share a SimHash band with one of
+   its articles, the URL rows and the tags it names;
 2. **decide**, item by item in order, against the stored rows and the batch's earlier items
-   (what dedupe could not know: rows not written yet): ``known`` (its canonical URL or
-   article id is stored or earlier in the batch), ``alias`` (its content is, under another
-   URL), else ``near_duplicate`` (stored articles dedupe found, or earlier items of the batch,
-   reach the SimHash threshold) or ``new``;
+   (rows not written yet): ``known`` (its canonical URL or article id is stored or earlier in
+   the batch), ``alias`` (its content is, under another URL), else ``near_duplicate`` (a
+   stored article or an earlier new one of the batch shares a SimHash band with it and
+   reaches the threshold) or ``new``;
 3. **insert** the new articles, one multi-row INSERT per table (articles, versions, tags,
    images, links, URLs, near duplicates): the one path of a new article;
 4. **update** the rest: a known article has its last-seen time moved and, when its content
@@ -44,7 +45,7 @@ from khabar_crawler.db.models import (
 from khabar_crawler.items import ArticleItem, NearDuplicateRef
 from khabar_crawler.site import Site
 from khabar_crawler.text.normalize import search_form
-from khabar_crawler.text.simhash import bands, similarity
+from khabar_crawler.text.simhash import bands, similarity, to_unsigned
 
 #: what an item of the batch refers to: a stored article, or the canonical URL of an
 #: article this batch inserts
@@ -95,7 +96,8 @@ class BatchWrite:
         self._by_url: dict[str, Target] = {}
         self._by_id: dict[str, Target] = {}
         self._by_hash: dict[str, Target] = {}
-        # the batch's earlier new articles (canonical URL, SimHash) by (band number, band)
+        # stored articles and the batch's earlier new ones (canonical URL, SimHash) by
+        # (band number, band): the candidates of near duplicates
         self._bands: dict[tuple[int, int], list[tuple[str, int]]] = {}
         self._url_rows: dict[str, ArticleUrl] = {}
         self._claimed: set[str] = set()  # URLs given a row by this batch
@@ -119,8 +121,10 @@ class BatchWrite:
     # --- preload and decide ------------------------------------------------------------
 
     def _preload(self, items: list[ArticleItem]) -> None:
-        """The stored articles, URL rows and tags the batch touches, one query each."""
+        """The stored articles, near-duplicate candidates, URL rows and tags the batch touches,
+        one query each."""
         self._preload_articles(items)
+        self._preload_bands(items)
         wanted = {url for item in items for url, _ in self._urls(item, "canonical")}
         rows = self.session.scalars(select(ArticleUrl).where(ArticleUrl.url.in_(wanted)))
         self._url_rows = {row.url: row for row in rows}
@@ -146,6 +150,24 @@ class BatchWrite:
                 self._by_id.setdefault(article.article_id, article)
             self._by_hash.setdefault(article.content_hash, article)
 
+    def _preload_bands(self, items: list[ArticleItem]) -> None:
+        """The stored articles that share a SimHash band with an article of the batch."""
+        wanted: list[set[int]] = [set(), set(), set(), set()]
+        for item in items:
+            assert item.pipeline.simhash is not None
+            for number, band in enumerate(bands(item.pipeline.simhash)):
+                wanted[number].add(band)
+        columns = (Article.simhash_band0, Article.simhash_band1, Article.simhash_band2, Article.simhash_band3)
+        query = select(Article.canonical_url, Article.simhash).where(
+            or_(*(column.in_(values) for column, values in zip(columns, wanted, strict=True)))
+        )
+        for url, value in self.session.execute(query):
+            self._remember_bands(url, to_unsigned(value))
+
+    def _remember_bands(self, url: str, value: int) -> None:
+        for key in enumerate(bands(value)):
+            self._bands.setdefault(key, []).append((url, value))
+
     def _decide(self, item: ArticleItem) -> _Decision:
         notes = item.pipeline
         assert notes.content_hash is not None
@@ -165,19 +187,16 @@ class BatchWrite:
         return decision
 
     def _near(self, item: ArticleItem) -> list[NearDuplicateRef]:
-        """Dedupe's stored near duplicates, and the batch's earlier new articles that share a
-        SimHash band with it (as the stored ones must) and reach the threshold; then the batch
-        remembers this one."""
+        """The stored articles and the batch's earlier new ones that share a SimHash band with
+        the article and reach the threshold; then the batch remembers this one."""
         value = item.pipeline.simhash
         assert value is not None
-        found = {ref["url"]: ref["similarity"] for ref in item.pipeline.near_duplicates}
-        keys = list(enumerate(bands(value)))
-        for url, other in {pair for key in keys for pair in self._bands.get(key, ())}:
+        found: dict[str, float] = {}
+        for url, other in {pair for key in enumerate(bands(value)) for pair in self._bands.get(key, ())}:
             score = similarity(value, other)
             if url != item.canonical_url and score >= self.threshold:
-                found.setdefault(url, round(score, 4))
-        for key in keys:
-            self._bands.setdefault(key, []).append((item.canonical_url, value))
+                found[url] = round(score, 4)
+        self._remember_bands(item.canonical_url, value)
         refs: list[NearDuplicateRef] = [{"url": url, "similarity": score} for url, score in found.items()]
         return sorted(refs, key=lambda ref: (-ref["similarity"], ref["url"]))
 

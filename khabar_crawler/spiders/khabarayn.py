@@ -7,7 +7,7 @@
 Discovery: robots.txt (its ``Sitemap:`` lines), sitemap indexes and news sitemaps, the RSS
 feed, the home page, and every on-site link of the pages it reads (categories, pagination,
 see-also and related links). Whether a page is an article is decided by its content, not its
-URL (see :func:`khabar_crawler.extract.is_article_page`).
+URL (see :func:`khabar_crawler.extract.classify.classify`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import scrapy
@@ -89,7 +90,7 @@ class KhabaraynSpider(scrapy.Spider):
         yield self.follow_site(f"{origin}/robots.txt", self.parse_robots)
         yield self.follow_site(f"{origin}/", self.parse_page)
         yield self.follow_site(f"{origin}/feed/", self.parse_feed)
-        seen = self._seen_check()
+        seen = self._seen
         for url in self._snapshot_pages():
             await self._frontier_drained()
             if seen is not None and seen(self.site.to_fetch_url(url)):
@@ -234,6 +235,8 @@ class KhabaraynSpider(scrapy.Spider):
             )
             return
         self._stat("extract/article" if verdict.article else "extract/not_article")
+        if verdict.article:  # what told an article: a surge of weak signs is metadata lost
+            self._stat(f"extract/sign/{verdict.signs[0]}")
         if item is not None:
             self._complete(item, response)
             yield item
@@ -242,7 +245,7 @@ class KhabaraynSpider(scrapy.Spider):
 
     def _links(self, page: Page) -> Iterator[scrapy.Request]:
         """Requests for the page's on-site links the duplicate filter has not seen."""
-        seen = self._seen_check()
+        seen = self._seen
         skipped = 0
         for url in page_links(page):
             fetch_url = self.site.to_fetch_url(url)
@@ -282,9 +285,11 @@ class KhabaraynSpider(scrapy.Spider):
             detail="a long text without a headline or any article metadata",
         )
 
-    def _seen_check(self) -> Callable[[str], bool] | None:
+    @cached_property
+    def _seen(self) -> Callable[[str], bool] | None:
         """Whether a fetch URL was requested already, when the frontier can tell
         (:class:`khabar_crawler.frontier.dupefilter.SeenUrls`): navigation, footer and card
         links repeat on every page, and building a request only for the duplicate filter to
-        drop it costs more than the page's extraction."""
+        drop it costs more than the page's extraction. Looked up once, when the crawl has
+        started (extensions are built after the spider)."""
         return self.crawler.get_extension(SeenUrls)
