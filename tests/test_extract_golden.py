@@ -44,3 +44,12 @@ def test_golden_files_keep_arabic_readable(article_id: str) -> None:
     from tests.helpers import SNAPSHOT
 
     assert "\\u" not in (SNAPSHOT / "expected" / f"{article_id}.json").read_text("utf-8")
+
+
+@pytest.mark.parametrize("article_id", golden_ids())
+def test_the_site_profile_reads_the_body_of_the_sites_own_pages(
+    article_id: str, extracted: dict[str, dict[str, Any]]
+) -> None:
+    """The body layer the site_profile alarm watches: the site's own theme is the profile's,
+    even where its container is also schema.org's articleBody."""
+    assert extracted[article_id]["field_layers"]["body"] == "site"

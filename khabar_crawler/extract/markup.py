@@ -23,18 +23,20 @@ from khabar_crawler.extract.xpath import xpath
 Element = etree._Element
 #: Containers of the article text, most specific first; each finds the first in document
 #: order (a positional step lets libxml2 stop there, twice as fast as ``//*[...]``).
+#: the theme's own body containers (by class): the site profile's
+THEME_CONTAINERS = (
+    "entry-content",
+    "article-content",
+    "article-body",
+    "post-content",
+    "story-body",
+    "td-post-content",
+)
 CONTENT_XPATHS = (
     '/descendant::*[@itemprop="articleBody"][1]',
     *(
         f'/descendant::*[contains(concat(" ", normalize-space(@class), " "), " {name} ")][1]'
-        for name in (
-            "entry-content",
-            "article-content",
-            "article-body",
-            "post-content",
-            "story-body",
-            "td-post-content",
-        )
+        for name in THEME_CONTAINERS
     ),
 )
 _POST_ID = re.compile(r"(?:^|[?&])p=(\d+)(?:&|$)")
@@ -53,7 +55,10 @@ def site_container(page: Page) -> tuple[Element, str] | None:
     for index, expression in enumerate(CONTENT_XPATHS):
         nodes = xpath(page.root, expression)
         if nodes:
-            found = (nodes[0], "microdata" if index == 0 else "site")
+            # the schema.org articleBody is the microdata layer's, unless it is the theme's
+            # own container too (khabarayn's carries both)
+            theme = index > 0 or bool(set(classes(nodes[0]).split()) & set(THEME_CONTAINERS))
+            found = (nodes[0], "site" if theme else "microdata")
             break
     page.cache["site_container"] = found
     return found
