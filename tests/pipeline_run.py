@@ -64,8 +64,11 @@ class PipelineRun:
         return stats
 
     def feed(self, *items: Any) -> list[Any]:
-        """Pass items through the pipelines; return those that came out (not dropped)."""
+        """Pass items through the pipelines; return those that came out (not dropped). Each
+        item stands for a page the crawl fetched (``response_received_count``)."""
         out = []
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("response_received_count", len(items))
         for item in items:
             try:
                 for pipeline in self.pipelines:

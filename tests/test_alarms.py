@@ -151,6 +151,30 @@ def test_challenges_share_is_a_setting(tmp_path: Path) -> None:
     assert challenges(found) == []
 
 
+# --- nothing fetched -------------------------------------------------------------------------
+
+
+def nothing_fetched(found: list[tuple[str, str]]) -> list[str]:
+    return [message for name, message in found if name == "nothing_fetched"]
+
+
+def test_a_finished_run_that_fetched_no_page_fails(tmp_path: Path) -> None:
+    stats = {"downloader/exception_count": 3}
+    found = Alarms(crawler(tmp_path, stats)).breaches("finished")
+    assert nothing_fetched(found) == [
+        "no page was fetched (3 download errors): the site is unreachable or refused every request"
+    ]
+
+
+def test_a_run_stopped_before_its_first_page_is_no_breach(tmp_path: Path) -> None:
+    assert nothing_fetched(Alarms(crawler(tmp_path, {})).breaches("shutdown")) == []
+
+
+def test_a_run_that_fetched_a_page_is_no_breach(tmp_path: Path) -> None:
+    stats = {"response_received_count": 1}
+    assert nothing_fetched(Alarms(crawler(tmp_path, stats)).breaches("finished")) == []
+
+
 # --- the verdict, once per run -------------------------------------------------------------
 
 CHALLENGED = {"response_received_count": 10, "khabar/page/bot_challenge": 5}

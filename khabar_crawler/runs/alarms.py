@@ -12,6 +12,8 @@
 - **items drop** (``KHABAR_ITEMS_DROP_RATIO``): fewer articles extracted than that share of
   the median of the last ``KHABAR_ITEMS_DROP_WINDOW`` finished runs with the same arguments
   (when that median is at least ``KHABAR_ITEMS_DROP_MIN``);
+- **nothing fetched**: a finished run that received no response at all (the site unreachable,
+  every connection refused) is a failed run, never a finished one;
 - **bot challenges and empty shells** (``KHABAR_CHALLENGE_MAX_SHARE``): the share of fetched
   pages that answered 200 with a challenge or an empty page.
 
@@ -112,6 +114,15 @@ class Alarms:
         bad = int(stats.get("khabar/page/bot_challenge", 0)) + int(stats.get("khabar/page/empty_shell", 0))
         if pages >= 5 and bad / pages > self.challenge_share:
             found.append(("challenges", f"{bad} of {pages} pages were bot challenges or empty shells"))
+        if reason == "finished" and pages == 0:
+            errors = int(stats.get("downloader/exception_count", 0))
+            found.append(
+                (
+                    "nothing_fetched",
+                    f"no page was fetched ({errors} download errors):"
+                    " the site is unreachable or refused every request",
+                )
+            )
         if reason == "finished":
             median = self._recent_median()
             extracted = int(stats.get("khabar/extract/article", 0))
