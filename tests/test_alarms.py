@@ -159,7 +159,7 @@ def nothing_fetched(found: list[tuple[str, str]]) -> list[str]:
 
 
 def test_a_finished_run_that_fetched_no_page_fails(tmp_path: Path) -> None:
-    stats = {"downloader/exception_count": 3}
+    stats = {"downloader/request_count": 3, "downloader/exception_count": 3}
     found = Alarms(crawler(tmp_path, stats)).breaches("finished")
     assert nothing_fetched(found) == [
         "no page was fetched (3 download errors): the site is unreachable or refused every request"
@@ -168,6 +168,11 @@ def test_a_finished_run_that_fetched_no_page_fails(tmp_path: Path) -> None:
 
 def test_a_run_stopped_before_its_first_page_is_no_breach(tmp_path: Path) -> None:
     assert nothing_fetched(Alarms(crawler(tmp_path, {})).breaches("shutdown")) == []
+
+
+def test_a_run_that_had_nothing_to_request_is_no_breach(tmp_path: Path) -> None:
+    """A worker of a shared frontier that found the queue drained."""
+    assert nothing_fetched(Alarms(crawler(tmp_path, {})).breaches("finished")) == []
 
 
 def test_a_run_that_fetched_a_page_is_no_breach(tmp_path: Path) -> None:

@@ -12,8 +12,9 @@
 - **items drop** (``KHABAR_ITEMS_DROP_RATIO``): fewer articles extracted than that share of
   the median of the last ``KHABAR_ITEMS_DROP_WINDOW`` finished runs with the same arguments
   (when that median is at least ``KHABAR_ITEMS_DROP_MIN``);
-- **nothing fetched**: a finished run that received no response at all (the site unreachable,
-  every connection refused) is a failed run, never a finished one;
+- **nothing fetched**: a finished run that sent requests and received no response at all (the
+  site unreachable, every connection refused) is a failed run, never a finished one (a worker
+  of a shared Redis frontier that found the queue drained sent nothing: no breach);
 - **bot challenges and empty shells** (``KHABAR_CHALLENGE_MAX_SHARE``): the share of fetched
   pages that answered 200 with a challenge or an empty page.
 
@@ -114,7 +115,8 @@ class Alarms:
         bad = int(stats.get("khabar/page/bot_challenge", 0)) + int(stats.get("khabar/page/empty_shell", 0))
         if pages >= 5 and bad / pages > self.challenge_share:
             found.append(("challenges", f"{bad} of {pages} pages were bot challenges or empty shells"))
-        if reason == "finished" and pages == 0:
+        requests = int(stats.get("downloader/request_count", 0))
+        if reason == "finished" and pages == 0 and requests > 0:
             errors = int(stats.get("downloader/exception_count", 0))
             found.append(
                 (
