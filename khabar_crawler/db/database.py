@@ -80,7 +80,8 @@ class DatabaseExtension:
     def database(self) -> Database:
         """The crawl's database, opened (and its schema migrated or checked) on first use."""
         if self._database is None:
-            database = Database(database_url(self.crawler.settings))
+            url = database_url(self.crawler.settings)
+            database = Database(url, create_db_engine(url, self.crawler.settings))
             database.ensure_schema(self.crawler.settings.getbool("KHABAR_DB_AUTO_MIGRATE", True))
             logger.info("Database: %s", database.display_url)
             self._database = database

@@ -11,6 +11,9 @@ python -m khabar_crawler.db.migrate current
 from __future__ import annotations
 
 import argparse
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +64,36 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+@contextmanager
+def sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    """Hold ``<database file>.migrate.lock`` (``flock``) for a SQLite file database; nothing
+    for other databases.
+
+    SQLite has no advisory locks, and Alembic's DDL is not run under one write lock: two
+    processes upgrading a new file together would both see an empty schema and one would fail
+    with "table ... already exists". A lock file next to the database makes them take turns:
+    the second finds the schema at head. ``flock`` is released when the holder's file is
+    closed, so a killed process leaves no stale lock.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    lock_path = Path(f"{database}.migrate.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema of ``engine``'s database to ``revision`` (idempotent)."""
+    """Bring the schema of ``engine``'s database to ``revision`` (idempotent). Concurrent
+    upgrades of one database take turns: a PostgreSQL advisory lock, a lock file for SQLite."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with sqlite_migration_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # crawler processes starting together must not migrate at the same time
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
