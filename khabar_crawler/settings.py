@@ -42,6 +42,8 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_TIMES = 3
+# a 503 or 429 asking for a longer Retry-After (seconds) is given up for this run, not waited for
+KHABAR_RETRY_AFTER_MAX = 60
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
@@ -57,6 +59,12 @@ KHABAR_DISK_FRONTIER = True
 KHABAR_MEMORY_FRONTIER = 10_000  # waiting requests kept in memory before spilling to disk
 
 DOWNLOADER_MIDDLEWARES = {
+    # robots.txt rules for every request (Scrapy 2.19 hands them only to the first waiting one)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "khabar_crawler.frontier.robots.RobotsTxtMiddleware": 100,
+    # retries that honour Retry-After up to KHABAR_RETRY_AFTER_MAX
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "khabar_crawler.frontier.retry.RetryMiddleware": 550,
     # skips stored articles that are not due; conditional requests; 304s are not parsed
     "khabar_crawler.frontier.incremental.IncrementalMiddleware": 800,
     # sees raw responses (before redirects are followed); asks for uncompressed bodies
@@ -94,6 +102,11 @@ ITEM_PIPELINES = {
 # SQLAlchemy URL; the DATABASE_URL environment variable is read when the setting is unset.
 DATABASE_URL = None  # default: sqlite:///data/khabar.db (WAL mode)
 KHABAR_DB_AUTO_MIGRATE = True  # apply Alembic migrations when a crawl opens the database
+# Bounded waits, in seconds (0: no limit); unset (None): the environment variable of the same
+# name, else the default (see khabar_crawler/db/engine.py). The khabar CLI reads the environment.
+KHABAR_DB_CONNECT_TIMEOUT = None  # PostgreSQL connection set-up; default 10
+KHABAR_DB_STATEMENT_TIMEOUT = None  # PostgreSQL statement; default 60 (the client gives up 2 s later)
+KHABAR_DB_BUSY_TIMEOUT = None  # SQLite wait for another process's write lock; default 30
 KHABAR_STORE_BATCH_SIZE = 100  # items (and rejections) per transaction
 KHABAR_STORE_FLUSH_SECONDS = 5.0  # flush a partial batch after this long
 KHABAR_NEAR_DUPLICATE_SIMILARITY = 0.9  # SimHash similarity that flags a near duplicate

@@ -3,6 +3,16 @@
 Statuses and headers are replayed as saved (a saved 404 is a 404, a saved 301 is followed by
 Scrapy's redirect middleware). A URL missing from the snapshot is never fetched: it is counted
 in ``khabar/replay/missing``, logged, and ignored like a filtered request.
+
+The download size limits apply as they do live (Scrapy's download handler, which enforces
+them, never sees a replayed page). A saved body over ``DOWNLOAD_MAXSIZE`` (or the request's
+``download_maxsize`` meta) is refused unread with the live handler's warning (naming the URL
+and the size), counted in ``khabar/replay/too_large``, and ignored. Live, the handler raises
+``DownloadCancelledError``, which Scrapy logs again as an error with a traceback; replay
+raises ``IgnoreRequest``, which fails the request the same way (no retry, no response, the
+errback called) without the traceback. A body over ``DOWNLOAD_WARNSIZE``
+(``download_warnsize``) is served with a warning, once per URL
+(``khabar/replay/over_warnsize``).
 """
 
 from __future__ import annotations
@@ -24,6 +34,9 @@ class ReplayMiddleware:
     def __init__(self, crawler: Crawler, snapshot: Snapshot) -> None:
         self.crawler = crawler
         self.snapshot = snapshot
+        self.maxsize = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        self.warnsize = crawler.settings.getint("DOWNLOAD_WARNSIZE")
+        self.warned: set[str] = set()  # URLs already warned about as over the warn size
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ReplayMiddleware:
@@ -42,9 +55,35 @@ class ReplayMiddleware:
             stats.inc_value("khabar/replay/missing")
             logger.info("Not in the snapshot, skipped: %s", request.url)
             raise IgnoreRequest(f"not in the snapshot: {request.url}")
+        self.check_size(request, saved.file.stat().st_size if saved.file else 0)
         stats.inc_value("khabar/replay/served")
         stats.inc_value(f"khabar/replay/status/{saved.status}")
         headers = Headers(saved.headers)
         body = saved.body()
         cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
         return cls(url=request.url, status=saved.status, headers=headers, body=body, request=request)
+
+    def check_size(self, request: Request, size: int) -> None:
+        """Refuse a saved body over the download max size before it is read, with the warning
+        Scrapy's HTTP handler gives live; warn once per URL about one over the warn size."""
+        stats = self.crawler.stats
+        assert stats is not None
+        maxsize = int(request.meta.get("download_maxsize", self.maxsize))
+        warnsize = int(request.meta.get("download_warnsize", self.warnsize))
+        if maxsize and size > maxsize:
+            stats.inc_value("khabar/replay/too_large")
+            message = (
+                f"Expected to receive {size} bytes which is larger than download max size "
+                f"({maxsize}) in request {request}."
+            )
+            logger.warning("Saved page refused, as live: %s", message)
+            raise IgnoreRequest(message)
+        if warnsize and size > warnsize and request.url not in self.warned:
+            self.warned.add(request.url)
+            stats.inc_value("khabar/replay/over_warnsize")
+            logger.warning(
+                "Expected to receive %d bytes which is larger than download warn size (%d) in request %s.",
+                size,
+                warnsize,
+                request,
+            )
