@@ -8,13 +8,17 @@
     khabar db upgrade | check | rebuild-search
 
 Every command takes --database-url (or DATABASE_URL; default: the crawler's SQLite file)
-and --json for scripts.
+and --json for scripts. An error is one line on standard error (`khabar: error: ...`), exit
+status 2 for a bad value given on the command line, 1 for anything else; --debug adds the
+traceback.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,11 +30,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from khabar_crawler.db.engine import create_db_engine
 from khabar_crawler.db.engine import database_url as default_database_url
+from khabar_crawler.db.errors import DatabaseURLError, check_database_url, database_problem
 from khabar_crawler.db.migrate import SchemaOutOfDateError, current_revision, require_head, upgrade_database
 from khabar_crawler.db.values import jsonable
 from khabar_crawler.query.export import FORMATS, documents, write_csv, write_jsonl, write_parquet
@@ -38,8 +43,58 @@ from khabar_crawler.query.reports import article_document, check_consistency, da
 from khabar_crawler.query.search import RANK_CANDIDATES, rebuild_search, search
 from khabar_crawler.query.search_query import QueryError
 from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form
+from khabar_crawler.urls import canonicalize_url
 
 console = Console(highlight=False)
+
+#: the largest database id (``#id``) either back end can hold
+MAX_DATABASE_ID = 2**63 - 1
+
+
+class KhabarError(click.ClickException):
+    """An error shown as one line, ``khabar: error: <what is wrong>``; exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"khabar: error: {self.format_message()}", file=file or sys.stderr)
+
+
+class KhabarUsageError(KhabarError):
+    """A bad value given on the command line: one line too, exit status 2."""
+
+    exit_code = 2
+
+
+def _problem(error: Exception, url: str) -> KhabarError:
+    """The one-line error for an exception no command turned into one itself."""
+    if isinstance(error, DatabaseURLError):
+        return KhabarUsageError(str(error))
+    if isinstance(error, SQLAlchemyError | ImportError):
+        return KhabarError(database_problem(error, url))
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return KhabarError(f"{where}{error.strerror or error}")
+    return KhabarError(f"{type(error).__name__}: {error} (khabar --debug shows the traceback)")
+
+
+class KhabarGroup(click.Group):
+    """The ``khabar`` group: whatever a command raises becomes one line (see
+    :class:`KhabarError`); with ``--debug`` the traceback is printed first."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except click.ClickException as error:
+            if debug and error.__cause__ is not None:
+                traceback.print_exception(error.__cause__, file=sys.stderr)
+            raise
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            if debug:
+                raise
+            url = ctx.params.get("database_url") or default_database_url()
+            raise _problem(error, url) from error
 
 
 class Context:
@@ -56,7 +111,7 @@ class Context:
         if parsed.get_backend_name() == "sqlite":
             path = parsed.database or ""
             if path not in ("", ":memory:") and not Path(path).is_file():
-                raise click.ClickException(
+                raise KhabarError(
                     f"no database at {path}: crawl first (`make crawl` or `scrapy crawl khabarayn`), "
                     "or give --database-url"
                 )
@@ -69,10 +124,10 @@ class Context:
         try:
             try:
                 require_head(engine, "khabar db upgrade")
-            except OperationalError as exc:
-                raise click.ClickException(f"cannot open {self.display_url}: {exc.orig}") from exc
+            except DBAPIError as exc:
+                raise KhabarError(database_problem(exc, self.url)) from exc
             except SchemaOutOfDateError as exc:
-                raise click.ClickException(str(exc)) from exc
+                raise KhabarError(str(exc)) from exc
             with engine.connect() as connection:
                 yield connection
         finally:
@@ -102,17 +157,23 @@ def _when(value: Any) -> str:
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 
 
-@click.group(help=__doc__)
+@click.group(cls=KhabarGroup, help=__doc__)
 @click.option(
     "--database-url",
     envvar="DATABASE_URL",
     default=None,
     help="SQLAlchemy URL of the database (default: DATABASE_URL or sqlite:///data/khabar.db).",
 )
+@click.option("--debug", is_flag=True, help="On an error, print the traceback too.")
 @click.version_option(package_name="khabar-crawler")
 @click.pass_context
-def main(ctx: click.Context, database_url: str | None) -> None:
-    ctx.obj = Context(database_url or default_database_url())
+def main(ctx: click.Context, database_url: str | None, debug: bool) -> None:
+    url = database_url or default_database_url()
+    try:
+        check_database_url(url)
+    except DatabaseURLError as exc:
+        raise KhabarUsageError(str(exc)) from exc
+    ctx.obj = Context(url)
 
 
 @main.command(help="What the database holds: counts, per category and day, last crawl runs.")
@@ -224,15 +285,31 @@ def search_command(
     console.print(table)
 
 
+def _check_article_key(article: str, obj: Context) -> None:
+    """Refuse, before any query, a key no article can have: a URL that does not parse, or a
+    database id past what the database can hold."""
+    key = article.strip()
+    if key.startswith("#") and key[1:].isdigit() and int(key[1:]) > MAX_DATABASE_ID:
+        raise KhabarError(
+            f"no article {article!r} in {obj.display_url} (database ids end at {MAX_DATABASE_ID})"
+        )
+    if key.lower().startswith(("http://", "https://")):
+        try:
+            canonicalize_url(key)
+        except ValueError as exc:
+            raise KhabarUsageError(f"not a URL: {article!r} ({exc})") from exc
+
+
 @main.command(help="One article (by the site's id, #database-id, or any URL it was seen under).")
 @click.argument("article")
 @json_option
 @click.pass_obj
 def show(obj: Context, article: str, as_json: bool) -> None:
+    _check_article_key(article, obj)
     with obj.connect() as connection, Session(bind=connection) as session:
         found = find_article(session, article)
         if found is None:
-            raise click.ClickException(f"no article {article!r} in {obj.display_url}")
+            raise KhabarError(f"no article {article!r} in {obj.display_url}")
         doc = article_document(found)
     if as_json:
         _json(doc)
@@ -290,6 +367,8 @@ def export_command(
     if fmt == "parquet" and out == "-":
         raise click.BadParameter("Parquet needs a file, not standard output", param_hint="OUT")
     since_at, until_at = _date(since, "--since"), _date(until, "--until")
+    if out != "-":
+        _check_writable(out)
     with obj.connect() as connection, Session(bind=connection) as session:
         docs = documents(session, since_at, until_at)
         try:
@@ -301,11 +380,22 @@ def export_command(
                 with open(out, "w", encoding="utf-8", newline="") as handle:
                     count = write_jsonl(docs, handle) if fmt == "jsonl" else write_csv(docs, handle)
         except RuntimeError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise KhabarError(str(exc)) from exc
+        except OSError as exc:
+            raise KhabarError(f"cannot write {out}: {exc.strerror or exc}") from exc
     if as_json:
         _json({"format": fmt, "out": out, "articles": count})
     elif out != "-":
         console.print(f"exported {count} article(s) to {out} ({fmt})", markup=False)
+
+
+def _check_writable(out: str) -> None:
+    """Refuse, before reading the database, an OUT whose folder is missing or read-only."""
+    folder = Path(out).parent
+    if not folder.is_dir():
+        raise KhabarError(f"cannot write {out}: no folder {folder}")
+    if not os.access(folder, os.W_OK):
+        raise KhabarError(f"cannot write {out}: folder {folder} is read-only")
 
 
 @main.group(help="Schema and index maintenance.")

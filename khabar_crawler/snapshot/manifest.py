@@ -88,8 +88,25 @@ def _manifest_entries(path: Path) -> Iterator[tuple[str, Any]]:
             for index, entry in enumerate(ijson.items(handle, "item", use_float=True)):
                 yield f"{path} entry {index}", entry
         except ijson.JSONError as exc:
-            reason = str(exc).splitlines()[0]
-            raise SnapshotError(f"{path}: not valid JSON ({reason})") from exc
+            raise SnapshotError(f"{path}: {_where_invalid(path, exc)}") from exc
+
+
+#: the largest manifest read whole to say where its JSON breaks (ijson's errors do not)
+_LOCATE_LIMIT = 64 * 1024 * 1024
+
+
+def _where_invalid(path: Path, error: Exception) -> str:
+    """Where and why ``path`` is not JSON, ``line 3 column 2: not valid JSON (...)``, from the
+    standard decoder when the file is small enough to read again whole, else ijson's reason."""
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    try:
+        if path.stat().st_size <= _LOCATE_LIMIT:
+            json.loads(path.read_bytes())
+    except json.JSONDecodeError as exc:
+        return f"line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})"
+    except (OSError, ValueError):
+        pass
+    return f"not valid JSON ({reason})"
 
 
 def _journal_entries(path: Path) -> Iterator[tuple[str, Any]]:

@@ -5,7 +5,10 @@ line) and handed to the operating system at once, so a killed crawl loses none o
 saved; the journal is synced to disk every ``sync_every`` entries. Closing folds the journal
 into ``manifest.json`` and removes it; a journal left by a killed recording is replayed as it
 is (:class:`~khabar_crawler.snapshot.manifest.Snapshot` reads both) and folded in when the
-directory is opened for recording again.
+directory is opened for recording again. Opening a directory reads what it already holds
+first, so a broken manifest or journal stops the recording before any fetch, with a
+:class:`~khabar_crawler.snapshot.manifest.SnapshotError` naming the file and what is wrong
+(not when the crawl ends, with its responses saved to a journal that cannot be folded).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from khabar_crawler.snapshot.manifest import (
     JOURNAL,
     MANIFEST,
     UNSAVED_HEADERS,
+    SnapshotError,
     entry_url,
     page_name,
     read_entries,
@@ -41,6 +45,16 @@ def fold_journal(root: str | os.PathLike[str]) -> int:
     return count
 
 
+def check_entries(root: str | os.PathLike[str]) -> int:
+    """Read every entry ``root`` already holds (a :class:`SnapshotError` on the first bad one)
+    and return their number; nothing is kept in memory."""
+    count = 0
+    for where, entry in read_entries(root):
+        entry_url(entry, where)
+        count += 1
+    return count
+
+
 def _write_whole(path: Path, data: bytes) -> None:
     """Write a file under another name, then rename it: an entry never points to half a body."""
     partial = path.with_name(f".{path.name}.partial")
@@ -56,10 +70,15 @@ class SnapshotWriter:
         self.root = Path(root)
         self.sync_every = max(sync_every, 1)
         self.saved = 0  # responses added by this writer
-        (self.root / "pages").mkdir(parents=True, exist_ok=True)
-        if (self.root / JOURNAL).exists():
-            fold_journal(self.root)  # left by a killed recording
-        self._journal = (self.root / JOURNAL).open("ab")
+        try:
+            (self.root / "pages").mkdir(parents=True, exist_ok=True)
+            if (self.root / JOURNAL).exists():
+                fold_journal(self.root)  # left by a killed recording
+            else:
+                check_entries(self.root)
+            self._journal = (self.root / JOURNAL).open("ab")
+        except OSError as exc:
+            raise SnapshotError(f"cannot record into {self.root}: {exc.strerror or exc}") from exc
         self._unsynced = 0
 
     def add(self, url: str, status: int, headers: Mapping[str, list[str]], body: bytes) -> str:
