@@ -147,15 +147,28 @@ def read_outputs(tmp_path: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()], stats
 
 
+def crawl_process(
+    tmp_path: Path, *args: str, settings: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl khabarayn`` run to its end in a subprocess (a real engine, a fresh
+    reactor), whatever its exit status: for tests of failing crawls."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        crawl_command(tmp_path, *args, settings=settings),
+        cwd=ROOT,
+        env=crawl_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def run_crawl(
     tmp_path: Path, *args: str, settings: dict[str, str] | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Run ``scrapy crawl khabarayn`` in a subprocess (a real engine, a fresh reactor)."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    command = crawl_command(tmp_path, *args, settings=settings)
-    done = subprocess.run(
-        command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300, check=False
-    )
+    """A crawl that must succeed: its feed's items and its final stats."""
+    done = crawl_process(tmp_path, *args, settings=settings)
     assert done.returncode == 0, done.stderr[-4000:]
     assert "Traceback" not in done.stderr, done.stderr[-4000:]
     return read_outputs(tmp_path)

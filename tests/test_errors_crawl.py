@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, crawl_command, crawl_env
+from tests.helpers import crawl_process
 
 pytestmark = pytest.mark.e2e
 
@@ -16,11 +16,8 @@ PREFIX = "[khabar_crawler.runs.commands.crawl] ERROR: The crawl could not run: "
 
 
 def crawl(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    command = crawl_command(
-        tmp_path, *args, settings={"KHABARAYN_BASE_URL": "http://127.0.0.1:9", **settings}
-    )
-    return subprocess.run(
-        command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=120, check=False
+    return crawl_process(
+        tmp_path, *args, settings={"KHABARAYN_BASE_URL": "http://127.0.0.1:9", **settings}, timeout=120
     )
 
 

@@ -4,14 +4,13 @@ the run row says failed, the log says why in one ALARM line."""
 from __future__ import annotations
 
 import socket
-import subprocess
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from khabar_crawler.db.models import CrawlRun
-from tests.helpers import ROOT, crawl_command, crawl_env
+from tests.helpers import crawl_process
 from tests.pipeline_run import rows
 
 pytestmark = pytest.mark.e2e  # starts a crawl process
@@ -36,15 +35,7 @@ def test_an_unreachable_site_fails_the_run_with_exit_3(tmp_path: Path) -> None:
         "AUTOTHROTTLE_ENABLED": "False",
         "ROBOTSTXT_OBEY": "False",
     }
-    done = subprocess.run(
-        crawl_command(tmp_path, settings=settings),
-        cwd=ROOT,
-        env=crawl_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = crawl_process(tmp_path, settings=settings)
     status = rows(db_url, select(CrawlRun.status))
     assert (done.returncode, status, "ALARM nothing_fetched: no page was fetched" in done.stderr) == (
         3,

@@ -19,7 +19,7 @@ from fixtures.generate import SOURCE, build_snapshot
 from khabar_crawler.db.models import Article, ArticleVersion, CrawlRun, RejectedPage
 from khabar_crawler.snapshot.manifest import Snapshot
 from khabar_crawler.snapshot.serve import SnapshotHandler, SnapshotServer
-from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, run_crawl
+from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, crawl_process, run_crawl
 from tests.pipeline_run import rows, table_counts
 
 pytestmark = pytest.mark.e2e  # starts crawl processes or servers
@@ -194,7 +194,7 @@ def test_coverage_breach_fails_the_run(tmp_path: Path, db_url: str) -> None:
     broken = snapshot_variant(tmp_path, lambda a: a.update(published=None, modified=None))
     mirror = Mirror(broken)
     try:
-        command = crawl_command(
+        done = crawl_process(
             tmp_path / "run",
             settings={
                 "DATABASE_URL": db_url,
@@ -203,7 +203,6 @@ def test_coverage_breach_fails_the_run(tmp_path: Path, db_url: str) -> None:
                 "KHABAR_COVERAGE_MIN_ITEMS": "1",
             },
         )
-        done = subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, text=True, timeout=300)
     finally:
         mirror.close()
     status = rows(db_url, select(CrawlRun.status))

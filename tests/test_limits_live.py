@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, crawl_command, crawl_env
+from tests.helpers import ROOT, crawl_command, crawl_env, crawl_process
 
 pytestmark = pytest.mark.e2e  # starts crawl processes and servers
 
@@ -77,8 +77,9 @@ def crawl(tmp_path: Path, answer: Callable[[str], Answer], **settings: str) -> t
     site = Site(answer)
     threading.Thread(target=site.serve_forever, daemon=True).start()
     try:
-        command = crawl_command(tmp_path, settings={"KHABARAYN_BASE_URL": site.base_url, **LOCAL, **settings})
-        subprocess.run(command, cwd=ROOT, env=crawl_env(), capture_output=True, timeout=120, check=False)
+        crawl_process(
+            tmp_path, settings={"KHABARAYN_BASE_URL": site.base_url, **LOCAL, **settings}, timeout=120
+        )
     finally:
         site.shutdown()
         site.server_close()
