@@ -12,7 +12,7 @@ rides along in :attr:`ArticleItem.pipeline`, which is no field and is never expo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Any, TypedDict
 
 
 class Section(TypedDict):
@@ -55,6 +55,9 @@ class PipelineNotes:
     content_hash: str | None = None
     #: unsigned 64-bit SimHash of the normalised body (set by dedupe)
     simhash: int | None = None
+    #: the fetched page's ``page_states`` row, written in the article's transaction (set by
+    #: :mod:`khabar_crawler.frontier.page_outcomes` in live crawls)
+    page_state: dict[str, Any] | None = None
 
 
 @dataclass
@@ -133,6 +136,11 @@ class RejectedPage:
     reason: str
     #: what went wrong, in words (the exception, the rules an article broke)
     detail: str | None = None
+
+    def __post_init__(self) -> None:
+        #: the fetched page's ``page_states`` row, written with the rejection (live crawls);
+        #: an attribute, not a field
+        self.page_state: dict[str, Any] | None = None
 
 
 #: The fields compared with golden files.

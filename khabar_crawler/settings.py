@@ -73,6 +73,12 @@ DOWNLOADER_MIDDLEWARES = {
     "khabar_crawler.snapshot.replay.ReplayMiddleware": 950,
 }
 
+SPIDER_MIDDLEWARES = {
+    # a page's state (validators, fetch time) is saved with its outcome: on its item, for
+    # the store's transaction, or once a page without an item has handed on its links
+    "khabar_crawler.frontier.page_outcomes.PageOutcomeMiddleware": 950,
+}
+
 COMMANDS_MODULE = "khabar_crawler.runs.commands"  # `scrapy crawl` exits 3 when an alarm is breached
 
 EXTENSIONS = {
@@ -110,10 +116,16 @@ KHABAR_DB_BUSY_TIMEOUT = None  # SQLite wait for another process's write lock; d
 KHABAR_STORE_BATCH_SIZE = 100  # items (and rejections) per transaction
 KHABAR_STORE_FLUSH_SECONDS = 5.0  # flush a partial batch after this long
 KHABAR_NEAR_DUPLICATE_SIMILARITY = 0.9  # SimHash similarity that flags a near duplicate
+# A batch the database refuses for a transient reason (gone, locked, disk full) is retried
+# with backoff for this long (seconds); then the crawl stops (close reason
+# database_unavailable, exit 3) and what it holds goes to the spool, written first next run.
+KHABAR_DB_RETRY_SECONDS = 60
+KHABAR_SPOOL_DIR = "data/spool"  # JSON Lines, fsynced; one file a run
 
 # --- incremental runs (live crawls; replays are never incremental) --------------------------
 KHABAR_INCREMENTAL = True
 KHABAR_FULL_RECRAWL = False  # -a full=1: fetch everything unconditionally
+KHABAR_PAGE_STATE_FLUSH_EVERY = 100  # page states of pages without an item, per write
 # [max age in days, revisit interval in hours], youngest first; null age: any older article
 KHABAR_REVISIT_INTERVALS = [[1, 1], [7, 6], [30, 24], [None, 168]]
 

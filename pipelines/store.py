@@ -1,21 +1,37 @@
 """StorePipeline: write articles and rejected pages to the database (``DATABASE_URL``), in
-batches.
+batches; keep them in the spool when the database stays away.
 
 Articles and :class:`~khabar_crawler.items.RejectedPage` items wait in a batch, written in one
 transaction when it holds ``KHABAR_STORE_BATCH_SIZE`` of them or is
 ``KHABAR_STORE_FLUSH_SECONDS`` old, and when the spider closes (which Scrapy also does on the
 first SIGINT/SIGTERM), so that no acknowledged item is lost on a clean or signalled shutdown.
 What a batch writes, and what its articles mean for each other and for the stored ones, is
-:mod:`khabar_crawler.db.writes`. A batch that fails is written again item by item; an article
-that still fails is recorded in ``rejected_pages`` (``store_error``).
+:mod:`khabar_crawler.db.writes`; the states of the pages the items came from are written in
+the same transaction.
 
-An article whose canonical URL or article id is already waiting in the batch with the same
-content is dropped at once (``khabar/dedupe/duplicate_in_run``); a rejected page is dropped
-once recorded: feeds carry articles only. Counts, each once its rows are committed:
-``khabar/store/<outcome>`` (``new``, ``updated``, ``unchanged``, ``alias``, ``rejected``),
-the final verdicts ``khabar/dedupe/<verdict>``, ``khabar/store/batches`` and
-``khabar/store/batch_errors``. Rows are stamped with the crawl run of
-:class:`~khabar_crawler.runs.record.RunRecord`.
+When the database fails:
+
+- a transient failure (the server gone or not answering, a lock, a full disk: SQLAlchemy's
+  ``OperationalError``/``InterfaceError``) is retried with backoff (0.5 s doubling to 8 s;
+  the crawl waits meanwhile) for ``KHABAR_DB_RETRY_SECONDS``; one log line an attempt;
+- if it lasts longer, the batch and every item after it go to the run's spool
+  (:mod:`khabar_crawler.db.spool`, ``KHABAR_SPOOL_DIR``, fsynced), the spider is closed with
+  reason ``database_unavailable`` (the run fails, ``scrapy crawl`` exits 3), and the next
+  crawl writes the spool first, when it opens;
+- any other failure of a batch (a row the database refuses) has the batch written again item
+  by item; an article that still fails is recorded in ``rejected_pages`` (``store_error``,
+  without its page's state: the page is fetched in full again).
+
+No item leaves the store without a row or a spool line; if even the spool cannot be written
+(``khabar/store/lost``), the crawl stops and says so. An article whose canonical URL or
+article id is already waiting in the batch with the same content is dropped at once
+(``khabar/dedupe/duplicate_in_run``); a rejected page is dropped once recorded: feeds carry
+articles only. Counts, each once its rows are committed: ``khabar/store/<outcome>`` (``new``,
+``updated``, ``unchanged``, ``alias``, ``rejected``), the final verdicts
+``khabar/dedupe/<verdict>``, ``khabar/store/batches``, ``khabar/store/batch_errors``,
+``khabar/store/db_retries``, ``khabar/store/spooled``; a spool written at start:
+``khabar/spool/<outcome>``. Rows are stamped with the crawl run of
+:class:`~khabar_crawler.runs.record.RunRecord` (spooled rows with the run that spooled them).
 """
 
 from __future__ import annotations
@@ -28,23 +44,39 @@ from typing import Any
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy.exc import SQLAlchemyError
 
 from khabar_crawler.db.database import Database, get_database
+from khabar_crawler.db.errors import transient
+from khabar_crawler.db.spool import Spool, article_line, drain_spool, rejection_line
 from khabar_crawler.db.writes import BatchWrite, Rejection, Written
 from khabar_crawler.items import ArticleItem, RejectedPage
 from khabar_crawler.runs.record import RunRecord
 from khabar_crawler.site import Site
 
 logger = logging.getLogger(__name__)
+#: the close reason of a crawl stopped because the database stayed away
+DATABASE_UNAVAILABLE = "database_unavailable"
+FIRST_DELAY, MAX_DELAY = 0.5, 8.0
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception in one line (SQLAlchemy's messages carry the SQL and a link after it)."""
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
 class StorePipeline:
-    def __init__(self, crawler: Crawler, batch_size: int, flush_seconds: float, threshold: float) -> None:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
         self.crawler = crawler
-        self.batch_size = max(1, batch_size)
-        self.flush_seconds = flush_seconds
-        self.threshold = threshold
-        self.site = Site.from_settings(crawler.settings)
+        self.batch_size = max(1, settings.getint("KHABAR_STORE_BATCH_SIZE", 100))
+        self.flush_seconds = settings.getfloat("KHABAR_STORE_FLUSH_SECONDS", 5.0)
+        self.threshold = settings.getfloat("KHABAR_NEAR_DUPLICATE_SIMILARITY", 0.9)
+        self.retry_seconds = settings.getfloat("KHABAR_DB_RETRY_SECONDS", 60)
+        self.spool_dir = settings.get("KHABAR_SPOOL_DIR") or "data/spool"
+        self.site = Site.from_settings(settings)
         self.database: Database | None = None
         self.run: RunRecord | None = None
         self._items: list[ArticleItem] = []
@@ -53,20 +85,18 @@ class StorePipeline:
         self._waiting_urls: dict[str, str] = {}
         self._waiting_ids: dict[str, str] = {}
         self._last_flush = time.monotonic()
+        #: the database stayed away: everything goes to the spool
+        self.unavailable = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        settings = crawler.settings
-        return cls(
-            crawler,
-            settings.getint("KHABAR_STORE_BATCH_SIZE", 100),
-            settings.getfloat("KHABAR_STORE_FLUSH_SECONDS", 5.0),
-            settings.getfloat("KHABAR_NEAR_DUPLICATE_SIMILARITY", 0.9),
-        )
+        return cls(crawler)
 
     def open_spider(self, spider: Spider | None = None) -> None:
         self.database = get_database(self.crawler)
         self.run = self.crawler.get_extension(RunRecord)
+        for outcome, count in drain_spool(self.database, self.spool_dir, self.site, self.threshold).items():
+            self._stat(f"spool/{outcome}", count)
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self.flush()
@@ -77,7 +107,8 @@ class StorePipeline:
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, RejectedPage):
-            self._rejections.append(Rejection(item.url, item.reason, item.detail, datetime.now(UTC)))
+            rejection = Rejection(item.url, item.reason, item.detail, datetime.now(UTC), item.page_state)
+            self._rejections.append(rejection)
             self._maybe_flush()
             raise DropItem(f"recorded as rejected: {item.reason} ({item.url})", log_level="DEBUG")
         if isinstance(item, ArticleItem):
@@ -102,29 +133,102 @@ class StorePipeline:
         return earlier == digest
 
     def _maybe_flush(self) -> None:
+        if self.unavailable:
+            self._spool(*self._take())
+            return
         pending = len(self._items) + len(self._rejections)
         if pending >= self.batch_size or time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
 
-    def flush(self) -> None:
-        """Write what waits in one transaction (item by item if the batch fails)."""
+    def _take(self) -> tuple[list[ArticleItem], list[Rejection]]:
         items, rejections = self._items, self._rejections
         self._items, self._rejections = [], []
         self._waiting_urls, self._waiting_ids = {}, {}
         self._last_flush = time.monotonic()
+        return items, rejections
+
+    def flush(self) -> None:
+        """Write what waits in one transaction: retried while the database is away, item by
+        item if the database refuses the batch, spooled if it stays away."""
+        items, rejections = self._take()
         if not items and not rejections:
             return
+        if self.unavailable:
+            self._spool(items, rejections)
+        else:
+            self._store(items, rejections)
+
+    def _store(self, items: list[ArticleItem], rejections: list[Rejection]) -> None:
         try:
-            written = self._write(items, rejections)
-        except Exception:
-            logger.exception("Batch of %d items failed; retrying item by item", len(items))
-            self._stat("store/batch_errors")
-            written, rejections = self._write_one_by_one(items, rejections)
+            try:
+                written = self._write_retrying(items, rejections)
+            except SQLAlchemyError as exc:
+                if transient(exc):
+                    raise
+                logger.error(
+                    "A batch of %d items failed (%s); writing it item by item", len(items), first_line(exc)
+                )
+                self._stat("store/batch_errors")
+                written, rejections = self._write_one_by_one(items, rejections)
+        except SQLAlchemyError as exc:  # transient, for longer than the retries
+            self._give_up(exc, items, rejections)
+            return
         for entry in written:
             self._stat(f"dedupe/{entry.verdict}")
             self._stat(f"store/{entry.outcome}")
         self._stat("store/rejected", len(rejections))
         self._stat("store/batches")
+
+    def _write_retrying(self, items: list[ArticleItem], rejections: list[Rejection]) -> list[Written]:
+        """One transaction, tried again on a transient failure until ``retry_seconds`` passed."""
+        started, delay, attempt = time.monotonic(), FIRST_DELAY, 1
+        while True:
+            try:
+                return self._write(items, rejections)
+            except SQLAlchemyError as exc:
+                waited = time.monotonic() - started
+                if not transient(exc) or waited + delay > self.retry_seconds:
+                    raise
+                logger.warning(
+                    "The database failed a batch of %d items (attempt %d, %s); retrying in %.1f s",
+                    len(items) + len(rejections),
+                    attempt,
+                    first_line(exc),
+                    delay,
+                )
+                self._stat("store/db_retries")
+            time.sleep(delay)
+            delay, attempt = min(delay * 2, MAX_DELAY), attempt + 1
+
+    def _give_up(self, exc: BaseException, items: list[ArticleItem], rejections: list[Rejection]) -> None:
+        """The database stayed away: spool what is in hand and close the spider."""
+        self.unavailable = True
+        logger.error(
+            "The database stayed unavailable for %.0f s (%s): stopping the crawl; items go to the spool %s",
+            self.retry_seconds,
+            first_line(exc),
+            self._spool_file().path,
+        )
+        self._spool(items, rejections)
+        if self.crawler.crawling:  # (no engine when the pipeline runs outside a crawl)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=DATABASE_UNAVAILABLE))
+
+    def _spool_file(self) -> Spool:
+        return Spool(self.spool_dir, self.run.run_id if self.run is not None else None)
+
+    def _spool(self, items: list[ArticleItem], rejections: list[Rejection]) -> None:
+        if not items and not rejections:
+            return
+        lines = [article_line(item) for item in items] + [rejection_line(r) for r in rejections]
+        try:
+            self._spool_file().append(lines)
+        except OSError as exc:
+            self._stat("store/lost", len(lines))
+            logger.error(
+                "LOST %d items: neither the database nor the spool could take them (%s)", len(lines), exc
+            )
+            return
+        self._stat("store/spooled", len(lines))
 
     def _write(self, items: list[ArticleItem], rejections: list[Rejection]) -> list[Written]:
         """One transaction."""
@@ -138,16 +242,19 @@ class StorePipeline:
         self, items: list[ArticleItem], rejections: list[Rejection]
     ) -> tuple[list[Written], list[Rejection]]:
         """Each article in its own transaction, then the rejections (with the articles that
-        failed again) in one."""
+        failed again, without their page states) in one."""
         written: list[Written] = []
         rejections = list(rejections)
         for item in items:
             try:
                 written += self._write([item], [])
-            except Exception as exc:
-                logger.error("Could not store %s: %s: %s", item.canonical_url, type(exc).__name__, exc)
-                detail = f"{type(exc).__name__}: {exc}"
-                rejections.append(Rejection(item.canonical_url, "store_error", detail, datetime.now(UTC)))
+            except SQLAlchemyError as exc:
+                if transient(exc):
+                    raise  # the database went away: the batch goes to the spool
+                logger.error("Could not store %s: %s", item.canonical_url, first_line(exc))
+                rejections.append(
+                    Rejection(item.canonical_url, "store_error", first_line(exc), datetime.now(UTC))
+                )
         if rejections:
             self._write([], rejections)
         return written, rejections

@@ -123,4 +123,6 @@ class ValidatePipeline:
         detail = "; ".join(f"{r}: {m}" for r, m in found)
         url = item.canonical_url or item.fetched_url or item.url
         logger.warning("Dropped: %s (%s)", detail, url)
-        return RejectedPage(url=url, reason=reason, detail=detail)
+        rejected = RejectedPage(url=url, reason=reason, detail=detail)
+        rejected.page_state = item.pipeline.page_state
+        return rejected

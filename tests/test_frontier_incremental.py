@@ -19,6 +19,7 @@ from sqlalchemy import event, select
 from khabar_crawler.db.database import Database, DatabaseExtension, get_database
 from khabar_crawler.db.models import Article, ArticleUrl, PageState
 from khabar_crawler.frontier.incremental import IncrementalMiddleware
+from khabar_crawler.frontier.page_outcomes import META_KEY
 from khabar_crawler.urls import canonicalize_url
 
 SITE = "https://khabarayn.com"
@@ -185,14 +186,19 @@ def test_a_page_fetched_in_this_run_is_not_fetched_again(tmp_path: Path) -> None
         mw.process_request(Request(page(1)))
 
 
-def test_validators_of_a_200_are_written_at_close(tmp_path: Path) -> None:
+def test_a_200_notes_its_new_state_on_the_request(tmp_path: Path) -> None:
     mw, request = middleware(tmp_path), Request(page(1))
     headers = {"ETag": '"v2"', "Last-Modified": LAST_MODIFIED}
     mw.process_response(request, Response(page(1), status=200, headers=headers, request=request))
+    state = request.meta[META_KEY]
+    assert (state["etag"], state["last_modified"], state["status"]) == ('"v2"', LAST_MODIFIED, 200)
+
+
+def test_a_200_is_not_written_before_its_outcome(tmp_path: Path) -> None:
+    mw, request = middleware(tmp_path), Request(page(1))
+    mw.process_response(request, Response(page(1), status=200, headers={"ETag": '"v2"'}, request=request))
     mw.crawler.signals.send_catch_log(signals.spider_closed, spider=Spider("s"), reason="finished")
-    with get_database(mw.crawler).sessions() as session:
-        state = session.scalar(select(PageState).where(PageState.url == page(1)))
-    assert (state.etag, state.last_modified, state.status) == ('"v2"', LAST_MODIFIED, 200)  # type: ignore[union-attr]
+    assert rows_of(mw) == []
 
 
 def test_a_304_keeps_the_stored_validators(tmp_path: Path) -> None:
@@ -206,7 +212,7 @@ def test_a_304_keeps_the_stored_validators(tmp_path: Path) -> None:
 
 
 def test_requests_are_decided_without_a_query_each(tmp_path: Path) -> None:
-    """What is stored is read once: a hundred requests cost the two loading queries."""
+    """What is stored is read once: a hundred requests cost the three loading queries."""
     mw = middleware(tmp_path, {page(1): FRESH, page(2): STALE})
     statements: list[str] = []
     event.listen(
@@ -215,13 +221,15 @@ def test_requests_are_decided_without_a_query_each(tmp_path: Path) -> None:
     for number in range(100):
         with suppress(IgnoreRequest):
             mw.process_request(Request(page(number)))
-    assert len(statements) == 2
+    assert len(statements) == 3  # the last run's outcome, the stored articles, the page states
 
 
-def test_a_full_recrawl_records_its_fetches(tmp_path: Path) -> None:
+def test_a_full_recrawl_notes_its_fetches(tmp_path: Path) -> None:
     mw, request = middleware(tmp_path, KHABAR_FULL_RECRAWL=True), Request(page(1))
     mw.process_response(request, Response(page(1), status=200, headers={"ETag": '"v2"'}, request=request))
-    mw.crawler.signals.send_catch_log(signals.spider_closed, spider=Spider("s"), reason="finished")
+    assert request.meta[META_KEY]["etag"] == '"v2"'
+
+
+def rows_of(mw: IncrementalMiddleware) -> list[Any]:
     with get_database(mw.crawler).sessions() as session:
-        state = session.scalar(select(PageState).where(PageState.url == page(1)))
-    assert (state.etag, state.status) == ('"v2"', 200)  # type: ignore[union-attr]
+        return list(session.scalars(select(PageState.url)))

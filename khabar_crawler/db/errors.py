@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
 
 #: URLs that work, named in the messages
 EXAMPLES = "sqlite:///data/khabar.db or postgresql+psycopg://user:password@host/db"
@@ -71,3 +71,13 @@ def database_problem(error: BaseException, url: str) -> str:
         reason = str(error) or type(error).__name__
     reason = reason.strip().splitlines()[0] if reason.strip() else type(error).__name__
     return f"cannot use the database {shown_url(url)}: {reason}"
+
+
+def transient(error: BaseException) -> bool:
+    """Whether a database error may pass if tried again: the server gone, not answering or
+    out of disk, a lock held too long (SQLAlchemy's ``OperationalError`` and
+    ``InterfaceError``, and any error that invalidated the connection); not a row the
+    database refuses (``IntegrityError``, ``DataError``, ``ProgrammingError``)."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated

@@ -2,6 +2,15 @@
 URLs are stored articles (with their dates), and the validators and fetch time of every page
 fetched before (table ``page_states``).
 
+A page state is only as good as the outcome it stands for. A page that gave an item has its
+state written with the item, in the store's transaction (:mod:`khabar_crawler.db.writes`); a
+page that gave none (home, listings, feeds, sitemaps) once its links were handed to the
+scheduler, whose queue a killed or failed run loses. So a page's validators are trusted only
+when the page is a stored article, or when the last run ended cleanly
+(:func:`pages_trusted`): after a run that was killed, failed, interrupted or gave up on pages,
+every page without a stored article is fetched in full again, and its links with it, until
+a run has caught up.
+
 It is read once, on first use, in two streamed queries, and kept in memory: the middleware
 decides every request without a database round trip on the reactor thread. This run's fetches
 update it at once and are written back in batches. Kept small because it grows with the site:
@@ -16,14 +25,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from khabar_crawler.db.database import Database
-from khabar_crawler.db.models import Article, ArticleUrl, PageState
+from khabar_crawler.db.models import Article, ArticleUrl, CrawlRun, PageState
 from khabar_crawler.db.upsert import upsert
 
 #: rows read at a time by the loading queries
 LOAD_CHUNK = 10_000
+#: a ``page_states`` row to write (the table's columns)
+PageStateRow = dict[str, Any]
+#: stats of a finished run that say it gave up on pages whose links may never have been read
+UNRESOLVED_STATS = ("retry/max_reached", "spider_exceptions/count", "khabar/store/spooled")
 
 
 def _key(url: str) -> bytes:
@@ -70,13 +83,14 @@ class PageStates:
         #: whether this run's fetches are kept for its later decisions (a full recrawl makes
         #: none: it only writes them)
         self.track = track
-        #: page_states rows of this run not written yet, by URL
-        self.pending: dict[str, dict[str, Any]] = {}
 
     @classmethod
-    def load(cls, database: Database) -> Self:
+    def load(cls, database: Database, run_id: int | None = None) -> Self:
+        """What is stored; the validators of pages without a stored article only when the
+        last run before ``run_id`` (this one) ended cleanly (:func:`pages_trusted`)."""
         known: dict[bytes, Known] = {}
         with database.engine.connect() as connection:
+            trusted = pages_trusted(connection, run_id)
             streamed = connection.execution_options(yield_per=LOAD_CHUNK)
             articles = select(
                 ArticleUrl.url, Article.published_at, Article.modified_at, Article.last_seen_at
@@ -93,7 +107,8 @@ class PageStates:
             for url, fetched, etag, last_modified, changed in streamed.execute(states):
                 entry = known.setdefault(_key(url), Known())
                 entry.last_fetch, entry.changed = _seconds(fetched), _seconds(changed)
-                entry.etag, entry.last_modified = etag, last_modified
+                if trusted or entry.article:
+                    entry.etag, entry.last_modified = etag, last_modified
         return cls(known)
 
     def get(self, url: str) -> Known | None:
@@ -101,8 +116,9 @@ class PageStates:
 
     def fetched(
         self, url: str, status: int, now: datetime, etag: str | None = None, modified: str | None = None
-    ) -> None:
-        """Record a fetch of ``url``: a 200 brings new validators, a 304 keeps the old ones."""
+    ) -> PageStateRow:
+        """Note a fetch of ``url`` (a 200 brings new validators, a 304 keeps the old ones);
+        the ``page_states`` row to write once the page's outcome is safe."""
         key = _key(url)
         entry = self.known.get(key)
         if entry is None:
@@ -114,7 +130,7 @@ class PageStates:
         if status == 200:
             entry.etag, entry.last_modified = etag, modified
         entry.last_fetch = now.timestamp()
-        self.pending[url] = {
+        return {
             "url": url,
             "etag": entry.etag,
             "last_modified": entry.last_modified,
@@ -123,10 +139,23 @@ class PageStates:
             "fetched_at": now,
         }
 
-    def flush(self, database: Database) -> None:
-        """Write this run's pending page states (one upsert)."""
-        rows, self.pending = list(self.pending.values()), {}
-        if not rows:
-            return
-        with database.engine.begin() as connection:
-            upsert(connection, PageState.__table__, rows, key="url")  # type: ignore[arg-type]
+
+def write_page_states(connection: Connection, rows: list[PageStateRow]) -> None:
+    """Upsert ``rows`` (the last row of a URL wins), in the caller's transaction."""
+    latest = {row["url"]: row for row in rows}
+    upsert(connection, PageState.__table__, list(latest.values()), key="url")  # type: ignore[arg-type]
+
+
+def pages_trusted(connection: Connection, run_id: int | None = None) -> bool:
+    """Whether the last crawl before ``run_id`` that fetched live (replays keep no page states)
+    ended cleanly: ``finished``, with no page given up after retries, no callback that failed
+    and nothing left in the spool. The first crawl of a database trusts nothing it has not
+    got (there is nothing)."""
+    runs = select(CrawlRun.id, CrawlRun.status, CrawlRun.arguments, CrawlRun.stats).order_by(
+        CrawlRun.id.desc()
+    )
+    for row_id, status, arguments, stats in connection.execute(runs.limit(50)):
+        if row_id == run_id or "replay" in (arguments or {}):
+            continue
+        return status == "finished" and not any((stats or {}).get(key) for key in UNRESOLVED_STATS)
+    return True

@@ -15,7 +15,10 @@ A batch is decided first, then written:
 4. **update** the rest: a known article has its last-seen time moved and, when its content
    hash or modified time changed, its new content and one more ``article_versions`` row; an
    alias adds a ``duplicate`` URL to its article;
-5. **record** the rejected pages.
+5. **record** the rejected pages;
+6. **save the page states** the items and rejected pages carry (the validators of the pages
+   they came from, :mod:`khabar_crawler.frontier.page_outcomes`): a page's state is never
+   written without its outcome.
 
 A URL gets one ``article_urls`` row; a URL already stored only has its last-seen time moved.
 """
@@ -42,6 +45,7 @@ from khabar_crawler.db.models import (
     NearDuplicate,
     Tag,
 )
+from khabar_crawler.db.page_states import write_page_states
 from khabar_crawler.items import ArticleItem, NearDuplicateRef
 from khabar_crawler.site import Site
 from khabar_crawler.text.normalize import search_form
@@ -60,6 +64,8 @@ class Rejection:
     reason: str
     detail: str | None
     at: datetime
+    #: the ``page_states`` row of the page rejected (live crawls), written with it
+    page_state: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,8 @@ class BatchWrite:
             targets = self._load_inserted(rest)
             outcomes = {id(d): self._update(d, targets) for d in rest}
         self._reject(rejections)
+        states = [item.pipeline.page_state for item in items] + [r.page_state for r in rejections]
+        write_page_states(self.session.connection(), [state for state in states if state])
         return [Written(d.verdict, outcomes.get(id(d), "new")) for d in decisions]
 
     # --- preload and decide ------------------------------------------------------------

@@ -6,7 +6,11 @@
   it is due (:mod:`khabar_crawler.frontier.revisit`): ``khabar/incremental/skipped``.
 - Every other request (but robots.txt) carries the validators saved from its last response (``If-None-Match``,
   ``If-Modified-Since``); a 304 answer is not parsed again: ``khabar/incremental/not_modified``.
-- Validators and fetch times live in the ``page_states`` table, written in batches.
+- Validators and fetch times live in the ``page_states`` table. A 200's new state is noted
+  on the request and saved with the page's outcome
+  (:mod:`khabar_crawler.frontier.page_outcomes`); a 304's fetch time is written in batches.
+  Validators are sent only when they can be trusted (:mod:`khabar_crawler.db.page_states`):
+  for a stored article, or for any page after a run that ended cleanly.
 
 What is stored is read once, on the first request that needs it
 (:mod:`khabar_crawler.db.page_states`): no request waits on a database query.
@@ -21,14 +25,16 @@ import logging
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider, signals
+from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from khabar_crawler.db.database import get_database
 from khabar_crawler.db.page_states import Known, PageStates
+from khabar_crawler.frontier.page_outcomes import META_KEY, PageStateBatch, incremental
 from khabar_crawler.frontier.revisit import RevisitPolicy
+from khabar_crawler.runs.record import RunRecord
 from khabar_crawler.site import Site
 from khabar_crawler.text.dates import parse_datetime
 
@@ -41,25 +47,24 @@ def _is_robots(url: str) -> bool:
 
 
 class IncrementalMiddleware:
-    def __init__(self, crawler: Crawler, full: bool, policy: RevisitPolicy, flush_every: int) -> None:
+    def __init__(self, crawler: Crawler, full: bool, policy: RevisitPolicy) -> None:
         self.crawler = crawler
         self.full = full
         self.policy = policy
-        self.flush_every = flush_every
         self.site = Site.from_settings(crawler.settings)
         self._pages: PageStates | None = None
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        #: the fetch times of 304 answers (a 200's state waits for the page's outcome)
+        self.not_modified = PageStateBatch.from_crawler(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
-        settings = crawler.settings
-        if settings.get("KHABAR_REPLAY_DIR") or not settings.getbool("KHABAR_INCREMENTAL", True):
+        if not incremental(crawler):
             raise NotConfigured
+        settings = crawler.settings
         return cls(
             crawler,
             settings.getbool("KHABAR_FULL_RECRAWL"),
             RevisitPolicy.from_setting(settings.get("KHABAR_REVISIT_INTERVALS")),
-            settings.getint("KHABAR_PAGE_STATE_FLUSH_EVERY", 100),
         )
 
     @property
@@ -68,7 +73,9 @@ class IncrementalMiddleware:
         records its fetches)."""
         if self._pages is None:
             database = get_database(self.crawler)
-            self._pages = PageStates(track=False) if self.full else PageStates.load(database)
+            run = self.crawler.get_extension(RunRecord)
+            run_id = run.run_id if run is not None else None
+            self._pages = PageStates(track=False) if self.full else PageStates.load(database, run_id)
         return self._pages
 
     def _stat(self, event: str) -> None:
@@ -110,13 +117,13 @@ class IncrementalMiddleware:
         url = self.site.to_site_url(request.url)
         now = datetime.now(UTC)
         if response.status == 304:
-            self._remember(url, 304, now)
+            self.not_modified.add(self.pages.fetched(url, 304, now))
             self._stat("not_modified")
             raise IgnoreRequest(f"not modified: {request.url}")
         if response.status == 200:
             etag = response.headers.get(b"ETag")
             modified = response.headers.get(b"Last-Modified")
-            self._remember(
+            request.meta[META_KEY] = self.pages.fetched(
                 url,
                 200,
                 now,
@@ -124,14 +131,3 @@ class IncrementalMiddleware:
                 modified.decode("latin-1") if modified else None,
             )
         return response
-
-    def _remember(
-        self, url: str, status: int, now: datetime, etag: str | None = None, modified: str | None = None
-    ) -> None:
-        self.pages.fetched(url, status, now, etag, modified)
-        if len(self.pages.pending) >= self.flush_every:
-            self.pages.flush(get_database(self.crawler))
-
-    def spider_closed(self, spider: Spider) -> None:
-        if self._pages is not None:
-            self._pages.flush(get_database(self.crawler))

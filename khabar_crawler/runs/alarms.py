@@ -15,6 +15,9 @@
 - **nothing fetched**: a finished run that sent requests and received no response at all (the
   site unreachable, every connection refused) is a failed run, never a finished one (a worker
   of a shared Redis frontier that found the queue drained sent nothing: no breach);
+- **database unavailable**: items the store could not write because the database stayed away
+  (``khabar/store/spooled``: kept in the spool, written first by the next crawl;
+  ``khabar/store/lost``: not even the spool could take them);
 - **bot challenges and empty shells** (``KHABAR_CHALLENGE_MAX_SHARE``): the share of fetched
   pages that answered 200 with a challenge or an empty page.
 
@@ -115,6 +118,15 @@ class Alarms:
         bad = int(stats.get("khabar/page/bot_challenge", 0)) + int(stats.get("khabar/page/empty_shell", 0))
         if pages >= 5 and bad / pages > self.challenge_share:
             found.append(("challenges", f"{bad} of {pages} pages were bot challenges or empty shells"))
+        spooled, lost = int(stats.get("khabar/store/spooled", 0)), int(stats.get("khabar/store/lost", 0))
+        if spooled or lost:
+            found.append(
+                (
+                    "database_unavailable",
+                    f"the database stayed unavailable: {spooled} items kept in the spool"
+                    f" (written first by the next crawl), {lost} lost",
+                )
+            )
         requests = int(stats.get("downloader/request_count", 0))
         if reason == "finished" and pages == 0 and requests > 0:
             errors = int(stats.get("downloader/exception_count", 0))

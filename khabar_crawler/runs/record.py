@@ -12,6 +12,10 @@ of the alarms through :meth:`~khabar_crawler.runs.alarms.Alarms.check`, which ev
 once whoever asks first, so the row never depends on the order of the signal handlers —
 else it follows the finish reason (:func:`run_status`).
 
+When the database cannot take the row at close (it went away: the store's items are in the
+spool already), the closing is written to the run's spool file instead, and the next crawl
+closes the row from it (:mod:`khabar_crawler.db.spool`).
+
 A crawl that stores nothing (no ``ITEM_PIPELINES``) keeps no run row: the extension is then
 not configured.
 """
@@ -28,10 +32,13 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from khabar_crawler.db.database import get_database
+from khabar_crawler.db.errors import transient
 from khabar_crawler.db.models import CrawlRun
+from khabar_crawler.db.spool import Spool
 from khabar_crawler.db.values import jsonable
 from khabar_crawler.runs.alarms import Alarms, breached
 
@@ -132,13 +139,38 @@ class RunRecord:
             return
         status = self.status(reason)
         stats = self._stats()
-        with get_database(self.crawler).sessions.begin() as session:
-            run = session.get(CrawlRun, self.run_id)
-            assert run is not None
-            run.finished_at = datetime.now(UTC)
-            run.finish_reason = reason
-            run.status = status
-            for column, key in COUNTS.items():
-                setattr(run, column, int(stats.get(key, 0)))
-            run.stats = {key: jsonable(value) for key, value in sorted(stats.items())}
+        closing: dict[str, Any] = {
+            "finished_at": datetime.now(UTC),
+            "finish_reason": reason,
+            "status": status,
+            "counts": {column: int(stats.get(key, 0)) for column, key in COUNTS.items()},
+            "stats": {key: jsonable(value) for key, value in sorted(stats.items())},
+        }
+        try:
+            with get_database(self.crawler).sessions.begin() as session:
+                run = session.get(CrawlRun, self.run_id)
+                assert run is not None
+                run.finished_at = closing["finished_at"]
+                run.finish_reason, run.status, run.stats = reason, status, closing["stats"]
+                for column, count in closing["counts"].items():
+                    setattr(run, column, count)
+        except SQLAlchemyError as exc:
+            if not transient(exc):
+                raise
+            self._spool_closing(closing, exc)
+            return
         logger.info("Crawl run %s %s (%s)", self.run_id, status, reason)
+
+    def _spool_closing(self, closing: dict[str, Any], exc: SQLAlchemyError) -> None:
+        """The row cannot be written: its closing goes to the run's spool file."""
+        spool = Spool(self.crawler.settings.get("KHABAR_SPOOL_DIR") or "data/spool", self.run_id)
+        closing = {**closing, "kind": "run", "finished_at": closing["finished_at"].isoformat()}
+        spool.append([closing])
+        logger.error(
+            "Crawl run %s %s (%s), but its row could not be written (%s): kept in %s for the next run",
+            self.run_id,
+            closing["status"],
+            closing["finish_reason"],
+            str(getattr(exc, "orig", None) or exc).strip().splitlines()[0],
+            spool.path,
+        )
