@@ -46,6 +46,9 @@ RETRY_TIMES = 3
 KHABAR_RETRY_AFTER_MAX = 60
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# seconds from SIGTERM/SIGINT to a forced stop (exit status 1) when the crawl has not stopped
+# gracefully by then (a database call that hangs); a second signal forces it at once
+KHABAR_SHUTDOWN_TIMEOUT = 30
 
 # One canonicalisation for the duplicate filter, requests and items (khabar_crawler.urls).
 REQUEST_FINGERPRINTER_CLASS = "khabar_crawler.frontier.fingerprint.CanonicalRequestFingerprinter"

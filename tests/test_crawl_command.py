@@ -9,6 +9,7 @@ command and checks the status 3 of a breached run).
 from __future__ import annotations
 
 import argparse
+import signal
 from typing import Any
 
 import pytest
@@ -74,3 +75,17 @@ def test_spider_arguments_reach_the_crawl() -> None:
 def test_one_spider_name_is_required(args: tuple[str, ...]) -> None:
     with pytest.raises(UsageError):
         run(Process({}), *args)
+
+
+def test_a_run_whose_database_stayed_away_exits_3() -> None:
+    assert run(Process({"finish_reason": "database_unavailable"}), "khabarayn") == EXIT_STATUS
+
+
+@pytest.mark.parametrize("reason", ["finished", "closespider_itemcount", "shutdown"])
+def test_a_run_that_ended_normally_exits_0(reason: str) -> None:
+    assert run(Process({"finish_reason": reason}), "khabarayn") == 0
+
+
+def test_the_command_leaves_the_shutdown_signals_unblocked() -> None:
+    run(Process({"finish_reason": "finished"}), "khabarayn")
+    assert not {signal.SIGTERM, signal.SIGINT} & signal.pthread_sigmask(signal.SIG_BLOCK, [])

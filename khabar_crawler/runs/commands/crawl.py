@@ -1,6 +1,9 @@
-"""``scrapy crawl``, exiting with status 3 when the run breached an alarm (so that cron and
-Scrapyd notice a run that finished but is broken), and saying in one line why a crawl could
-not start; otherwise Scrapy's own command.
+"""``scrapy crawl``, exiting with status 3 when the run failed (it breached an alarm, or closed
+with reason ``database_unavailable``: so that cron and Scrapyd notice a run that finished but
+is broken), saying in one line why a crawl could not start, and stopping within
+``KHABAR_SHUTDOWN_TIMEOUT`` seconds of SIGTERM or SIGINT even while the database hangs
+(:mod:`khabar_crawler.runs.shutdown`: a forced stop exits with status 1); otherwise Scrapy's
+own command.
 
 The verdict is read from the crawler's stats (``khabar/alarm/failed``, set by
 :class:`khabar_crawler.runs.alarms.Alarms`): the command creates the crawler itself, through
@@ -32,6 +35,7 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,6 +46,7 @@ from khabar_crawler.db.database import DatabaseExtension
 from khabar_crawler.db.engine import create_db_engine, database_url
 from khabar_crawler.db.errors import DatabaseURLError, check_database_url, database_problem
 from khabar_crawler.runs.alarms import EXIT_STATUS, breached
+from khabar_crawler.runs.shutdown import install as install_shutdown_watcher
 from khabar_crawler.snapshot.manifest import SnapshotError
 
 logger = logging.getLogger(__name__)
@@ -85,6 +90,16 @@ def problem(error: BaseException, settings: BaseSettings) -> str | None:
     return None
 
 
+#: close reasons of a run that failed although no alarm says so: the database stayed away
+FAILED_REASONS = frozenset({"database_unavailable"})
+
+
+def failed(stats: StatsCollector) -> bool:
+    """Whether the run whose final stats these are failed: an alarm was breached, or the
+    crawl closed for a reason of :data:`FAILED_REASONS`."""
+    return breached(stats) or stats.get_value("finish_reason") in FAILED_REASONS
+
+
 class Command(ScrapyCrawl):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) < 1:
@@ -102,10 +117,15 @@ class Command(ScrapyCrawl):
         crawler = self.crawler_process.create_crawler(args[0])
         crawling = self.crawler_process.crawl(crawler, **opts.spargs)
         self.watch(crawling, crawler.settings)
-        self.crawler_process.start()
+        watcher = install_shutdown_watcher(self.crawler_process, crawler.settings)
+        try:
+            self.crawler_process.start()
+        finally:
+            if watcher is not None:
+                watcher.close()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
-        elif breached(crawler.stats):
+        elif failed(crawler.stats):
             self.exitcode = EXIT_STATUS
 
     def watch(self, crawling: Any, settings: BaseSettings) -> None:
