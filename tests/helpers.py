@@ -164,6 +164,23 @@ def crawl_process(
     )
 
 
+def start_crawl(
+    tmp_path: Path, *args: str, settings: dict[str, str] | None = None, stderr: int = subprocess.PIPE
+) -> subprocess.Popen[str]:
+    """``scrapy crawl khabarayn`` started in a subprocess, for tests that act on it while it
+    runs (signals, kills, faults); its standard error piped (or ``stderr``), its output
+    dropped."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        crawl_command(tmp_path, *args, settings=settings),
+        cwd=ROOT,
+        env=crawl_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+    )
+
+
 def run_crawl(
     tmp_path: Path, *args: str, settings: dict[str, str] | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:

@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import signal
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -22,7 +21,13 @@ from fixtures.generate import article_page
 from khabar_crawler.db.models import Article, ArticleVersion, CrawlRun
 from khabar_crawler.snapshot.manifest import Snapshot
 from khabar_crawler.snapshot.serve import SnapshotHandler, SnapshotServer
-from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, golden, read_outputs, run_crawl
+from tests.helpers import (
+    SNAPSHOT,
+    golden,
+    read_outputs,
+    run_crawl,
+    start_crawl,
+)
 from tests.pipeline_run import rows, table_counts
 
 pytestmark = pytest.mark.e2e  # starts crawl processes or servers
@@ -200,14 +205,7 @@ def test_interrupted_crawl_loses_no_acknowledged_item(tmp_path: Path, db_url: st
             "KHABAR_STORE_BATCH_SIZE": "1000",
             "KHABAR_STORE_FLUSH_SECONDS": "3600",
         }
-        process = subprocess.Popen(
-            crawl_command(tmp_path, settings=settings),
-            cwd=ROOT,
-            env=crawl_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        process = start_crawl(tmp_path, settings=settings)
         feed = tmp_path / "items.jsonl"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (feed.exists() and feed.read_text("utf-8").strip()):

@@ -4,7 +4,6 @@ sharing one Redis frontier and one PostgreSQL database."""
 from __future__ import annotations
 
 import os
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from khabar_crawler import settings as project_settings
 from khabar_crawler.db.models import Article, ArticleVersion
 from khabar_crawler.frontier.redis import ExpireJobKeys, RedisFrontier
 from khabar_crawler.spiders.khabarayn import KhabaraynSpider
-from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, read_outputs
+from tests.helpers import SNAPSHOT, read_outputs, start_crawl
 from tests.pipeline_run import rows
 from tests.test_incremental import LOCAL, Mirror
 
@@ -113,17 +112,7 @@ def test_two_processes_store_each_article_once(tmp_path: Path, postgres_url: str
         processes = []
         for name in ("one", "two"):
             (tmp_path / name).mkdir()
-            command = crawl_command(tmp_path / name, settings=settings)
-            processes.append(
-                subprocess.Popen(
-                    command,
-                    cwd=ROOT,
-                    env=crawl_env(),
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            )
+            processes.append(start_crawl(tmp_path / name, settings=settings))
         errors = [process.communicate(timeout=240)[1] for process in processes]
     finally:
         mirror.close()

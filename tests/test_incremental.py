@@ -19,7 +19,7 @@ from fixtures.generate import SOURCE, build_snapshot
 from khabar_crawler.db.models import Article, ArticleVersion, CrawlRun, RejectedPage
 from khabar_crawler.snapshot.manifest import Snapshot
 from khabar_crawler.snapshot.serve import SnapshotHandler, SnapshotServer
-from tests.helpers import ROOT, SNAPSHOT, crawl_command, crawl_env, crawl_process, run_crawl
+from tests.helpers import SNAPSHOT, crawl_process, run_crawl, start_crawl
 from tests.pipeline_run import rows, table_counts
 
 pytestmark = pytest.mark.e2e  # starts crawl processes or servers
@@ -130,8 +130,9 @@ def start_and_stop(
 ) -> None:
     """Start a crawl of the slow mirror, and send ``stop`` once an item reached the feed."""
     mirror.delay = 1.5
-    command = crawl_command(
+    process = start_crawl(
         tmp_path,
+        stderr=subprocess.DEVNULL,
         settings={
             "DATABASE_URL": db_url,
             "KHABARAYN_BASE_URL": mirror.server.base_url,
@@ -141,9 +142,6 @@ def start_and_stop(
             "KHABAR_STORE_FLUSH_SECONDS": "3600",
             **settings,
         },
-    )
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=crawl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     feed, deadline = tmp_path / "items.jsonl", time.monotonic() + 60
     while time.monotonic() < deadline and not (feed.exists() and feed.read_text("utf-8").strip()):

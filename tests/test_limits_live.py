@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import ROOT, crawl_command, crawl_env, crawl_process
+from tests.helpers import crawl_process, start_crawl
 
 pytestmark = pytest.mark.e2e  # starts crawl processes and servers
 
@@ -160,10 +160,8 @@ def test_a_stop_does_not_wait_for_a_retry_after(tmp_path: Path) -> None:
     """SIGTERM while requests wait out a 30 s Retry-After: the crawl ends within seconds."""
     site = Site(unavailable("30"))
     threading.Thread(target=site.serve_forever, daemon=True).start()
-    command = crawl_command(tmp_path, settings={"KHABARAYN_BASE_URL": site.base_url, **LOCAL})
-    crawl = subprocess.Popen(
-        command, cwd=ROOT, env=crawl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    settings = {"KHABARAYN_BASE_URL": site.base_url, **LOCAL}
+    crawl = start_crawl(tmp_path, settings=settings, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
         while "/feed/" not in site.paths() and time.monotonic() < deadline:

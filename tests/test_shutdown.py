@@ -28,7 +28,7 @@ from khabar_crawler.snapshot.manifest import Snapshot
 from khabar_crawler.snapshot.serve import SnapshotServer
 from tests.conftest import postgres_schema
 from tests.faults import TcpProxy
-from tests.helpers import POSTGRES_URL, ROOT, SITE, SNAPSHOT, crawl_command, crawl_env
+from tests.helpers import POSTGRES_URL, SITE, SNAPSHOT, start_crawl
 
 pytestmark = pytest.mark.e2e
 
@@ -60,14 +60,7 @@ class Crawl:
             "DOWNLOAD_DELAY": f"{delay:g}",
             **settings,
         }
-        self.process = subprocess.Popen(
-            crawl_command(tmp_path, settings=settings),
-            cwd=ROOT,
-            env=crawl_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        self.process = start_crawl(tmp_path, settings=settings)
         self.lines: list[str] = []
         self.changed = threading.Condition()
         self.reader = threading.Thread(target=self.read, daemon=True)

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from khabar_crawler.db.database import Database
 from khabar_crawler.db.models import CrawlRun
 from khabar_crawler.db.writes import BatchWrite, Rejection
+from khabar_crawler.files import sync_directory
 from khabar_crawler.items import ArticleItem, PipelineNotes
 from khabar_crawler.site import Site
 
@@ -103,15 +104,7 @@ class Spool:
             file.flush()
             os.fsync(file.fileno())
         if new:
-            _fsync_dir(self.directory)
-
-
-def _fsync_dir(directory: Path) -> None:
-    descriptor = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+            sync_directory(self.directory)
 
 
 def spooled_files(directory: str | Path) -> list[Path]:
@@ -160,7 +153,7 @@ def close_run(session: Session, run_id: int | None, path: Path, closing: dict[st
 
 def remove(path: Path) -> None:
     path.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    sync_directory(path.parent)
 
 
 #: the crawl_runs count columns a spooled outcome adds to

@@ -23,6 +23,7 @@ from typing import Any
 
 import ijson  # type: ignore[import-untyped]
 
+from khabar_crawler.files import sync_directory
 from khabar_crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -159,17 +160,8 @@ def write_manifest(path: Path, entries: Iterable[Mapping[str, Any]]) -> int:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(partial, path)
-    _sync_directory(path.parent)
+    sync_directory(path.parent)
     return count
-
-
-def _sync_directory(directory: Path) -> None:
-    """Make a rename in ``directory`` durable (before, say, the journal it replaces goes)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _headers(raw: Any, where: str) -> dict[str, list[str]]:
