@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
 
+from bench.postgres import fresh_schema
 from fixtures.generate import load_articles, load_site
 from khabar_crawler.extract import extract_article
 from khabar_crawler.snapshot.manifest import Snapshot
@@ -57,16 +56,8 @@ def postgres_schema() -> Iterator[str]:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"{problem}; CI must run the PostgreSQL tests")
         pytest.skip(problem)
-    schema = f"khabar_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with fresh_schema(POSTGRES_URL, "khabar_test") as url:
+        yield url
 
 
 @pytest.fixture
