@@ -46,6 +46,8 @@ RETRY_TIMES = 3
 KHABAR_RETRY_AFTER_MAX = 60
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control HTTP server runs Python code sent to it: never in production
+REMOTE_CONTROL_ENABLED = False
 # seconds from SIGTERM/SIGINT to a forced stop (exit status 1) when the crawl has not stopped
 # gracefully by then (a database call that hangs); a second signal forces it at once
 KHABAR_SHUTDOWN_TIMEOUT = 30
@@ -97,6 +99,9 @@ EXTENSIONS = {
     "khabar_crawler.runs.stats_file.StatsFile": 500,
 }
 KHABAR_STATS_FILE = None
+# the run's crawl_runs row gets its counts so far every this many seconds (0: off), and the
+# log a line with them ("Crawl run 12 so far: 340 pages, 120 new, ...")
+KHABAR_HEARTBEAT_SECONDS = 30
 
 # The flow of an item after the spider: clean -> validate -> dedupe -> store. A page that is
 # no article travels the same road as a RejectedPage item, recorded by the store.

@@ -44,24 +44,29 @@ def crawler(tmp_path: Path, stats: dict[str, Any], **settings: Any) -> Crawler:
 
 
 def earlier_runs(
-    crawled: Crawler, *articles: int, status: str = "finished", arguments: dict[str, str] = ARGUMENTS
+    crawled: Crawler, *listed: int, status: str = "finished", arguments: dict[str, str] = ARGUMENTS
 ) -> None:
-    """crawl_runs rows (oldest first) that extracted ``articles`` articles each."""
+    """crawl_runs rows (oldest first) whose sitemaps and feed listed ``listed`` article URLs."""
     with get_database(crawled).sessions.begin() as session:
-        for count in articles:
+        for count in listed:
             session.add(
                 CrawlRun(
                     spider="khabarayn",
                     started_at=datetime.now(UTC),
                     status=status,
                     arguments=dict(arguments),
-                    stats={"khabar/extract/article": count},
+                    stats={"khabar/discovery/listed": count},
                 )
             )
 
 
-def extracted(count: int) -> dict[str, Any]:
-    return {"khabar/extract/article": count}
+def listing(sitemaps: int, feed: int = 0, unchanged: int = 0) -> dict[str, Any]:
+    """A run's stats: article URLs of the sitemaps and feed read, and of those answering 304."""
+    return {
+        "khabar/discovery/sitemap/urls": sitemaps,
+        "khabar/discovery/feed/urls": feed,
+        "khabar/discovery/listed_unchanged": unchanged,
+    }
 
 
 def items_drop(found: list[tuple[str, str]]) -> list[str]:
@@ -74,55 +79,82 @@ def challenges(found: list[tuple[str, str]]) -> list[str]:
 
 # --- items drop ----------------------------------------------------------------------------
 
+DROP = "the sitemaps and feed list {} article URLs, median of recent comparable runs {}"
+
 
 def test_items_drop_fires_below_half_the_median_of_recent_runs(tmp_path: Path) -> None:
-    crawled = crawler(tmp_path, extracted(40))
+    crawled = crawler(tmp_path, listing(30, feed=10))
     earlier_runs(crawled, 90, 100, 120)
-    found = Alarms(crawled).breaches("finished")
-    assert items_drop(found) == ["40 articles extracted, median of recent runs 100"]
+    assert items_drop(Alarms(crawled).breaches("finished")) == [DROP.format(40, 100)]
 
 
 def test_items_drop_quiet_at_half_the_median(tmp_path: Path) -> None:
-    crawled = crawler(tmp_path, extracted(50))
+    crawled = crawler(tmp_path, listing(50))
     earlier_runs(crawled, 90, 100, 120)
     assert items_drop(Alarms(crawled).breaches("finished")) == []
 
 
-def test_items_drop_counts_only_finished_runs_with_the_same_arguments(tmp_path: Path) -> None:
-    crawled = crawler(tmp_path, extracted(40))
+def test_an_incremental_run_that_extracts_nothing_is_no_drop(tmp_path: Path) -> None:
+    """Every sitemap answered 304: nothing extracted, everything still listed."""
+    crawled = crawler(tmp_path, {**listing(0, unchanged=100), "khabar/extract/article": 0})
+    earlier_runs(crawled, 90, 100, 120)
+    assert items_drop(Alarms(crawled).breaches("finished")) == []
+
+
+def test_the_listed_urls_are_recorded_for_later_runs(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, listing(30, feed=10, unchanged=60))
+    Alarms(crawled).breaches("finished")
+    assert crawled.stats.get_value("khabar/discovery/listed") == 100
+
+
+def test_items_drop_compares_runs_with_the_same_arguments(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, listing(40))
     earlier_runs(crawled, 90, 100, 120)
     earlier_runs(crawled, 1000, 1000, 1000, 1000, arguments={"full": "1"})
-    earlier_runs(crawled, 1000, 1000, 1000, 1000, status="failed")
-    found = Alarms(crawled).breaches("finished")
-    assert items_drop(found) == ["40 articles extracted, median of recent runs 100"]
+    earlier_runs(crawled, 1000, 1000, 1000, 1000, status="interrupted")
+    assert items_drop(Alarms(crawled).breaches("finished")) == [DROP.format(40, 100)]
+
+
+def test_scrapyds_job_id_does_not_make_runs_incomparable(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, listing(40))
+    earlier_runs(crawled, 90, 100, 120, arguments={**ARGUMENTS, "_job": "a1b2"})
+    assert items_drop(Alarms(crawled).breaches("finished")) == [DROP.format(40, 100)]
+
+
+def test_items_drop_recovers_once_the_change_lasts(tmp_path: Path) -> None:
+    """Failed runs count: after a lasting change the median follows the site."""
+    crawled = crawler(tmp_path, listing(40))
+    earlier_runs(crawled, 100, 100)
+    earlier_runs(crawled, 40, 40, 40, status="failed")
+    assert items_drop(Alarms(crawled).breaches("finished")) == []
 
 
 def test_items_drop_reads_only_the_window_of_recent_runs(tmp_path: Path) -> None:
-    crawled = crawler(tmp_path, extracted(15), KHABAR_ITEMS_DROP_WINDOW=2)
+    crawled = crawler(tmp_path, listing(15), KHABAR_ITEMS_DROP_WINDOW=2)
     earlier_runs(crawled, 1000, 1000, 1000, 20, 20)
     assert items_drop(Alarms(crawled).breaches("finished")) == []
 
 
 def test_items_drop_quiet_below_the_minimum_median(tmp_path: Path) -> None:
-    crawled = crawler(tmp_path, extracted(0))
+    crawled = crawler(tmp_path, listing(0))
     earlier_runs(crawled, 8, 9, 9)
     assert items_drop(Alarms(crawled).breaches("finished")) == []
 
 
 def test_items_drop_quiet_without_earlier_runs(tmp_path: Path) -> None:
-    assert items_drop(Alarms(crawler(tmp_path, extracted(0))).breaches("finished")) == []
+    assert items_drop(Alarms(crawler(tmp_path, listing(0))).breaches("finished")) == []
 
 
 def test_items_drop_only_judges_finished_crawls(tmp_path: Path) -> None:
-    crawled = crawler(tmp_path, extracted(1))
+    crawled = crawler(tmp_path, listing(1))
     earlier_runs(crawled, 90, 100, 120)
     assert items_drop(Alarms(crawled).breaches("shutdown")) == []
 
 
 def test_items_drop_quiet_when_the_crawl_stores_nothing(tmp_path: Path) -> None:
-    crawled = crawler(tmp_path, extracted(1))
+    crawled = crawler(tmp_path, listing(1))
     earlier_runs(crawled, 90, 100, 120)
-    alarms = Alarms(crawler(tmp_path, extracted(1), ITEM_PIPELINES={}))
+    alarms = Alarms(crawler(tmp_path, listing(1), ITEM_PIPELINES={}))
     assert items_drop(alarms.breaches("finished")) == []
 
 

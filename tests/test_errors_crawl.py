@@ -56,6 +56,22 @@ def test_replaying_a_missing_directory(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ("-a", "repaly=fixtures/khabarayn"),
+            "unknown spider argument 'repaly'"
+            " (the khabarayn spider takes -a full=..., -a record=..., -a replay=...)",
+        ),
+        (("-a", "full=maybe"), "-a full='maybe': say 1 (a full recrawl) or 0"),
+        (("-a", "replay=a", "-a", "record=b"), "-a replay and -a record cannot be used together"),
+    ],
+)
+def test_a_bad_spider_argument(tmp_path: Path, args: tuple[str, ...], line: str) -> None:
+    assert verdict(crawl(tmp_path, *args)) == (1, [line], False)
+
+
+@pytest.mark.parametrize(
     ("url", "line"),
     [
         (

@@ -77,6 +77,14 @@ def test_a_paused_job_keeps_its_requests(tmp_path: Path) -> None:
     assert dupefilter(JOBDIR=str(tmp_path)).request_seen(Request(URL)) is True
 
 
+def test_a_finished_job_starts_the_next_run_afresh(tmp_path: Path) -> None:
+    """A scheduled crawl keeps one JOBDIR for every run: a finished run leaves nothing seen."""
+    first = dupefilter(JOBDIR=str(tmp_path))
+    first.request_seen(Request(URL))
+    first.close("finished")
+    assert dupefilter(JOBDIR=str(tmp_path)).request_seen(Request(URL)) is False
+
+
 def killed_job(tmp_path: Path) -> str:
     """A job directory whose run saw URL and was killed: its in-progress marker was left."""
     run = dupefilter(JOBDIR=str(tmp_path))

@@ -233,3 +233,44 @@ def test_a_full_recrawl_notes_its_fetches(tmp_path: Path) -> None:
 def rows_of(mw: IncrementalMiddleware) -> list[Any]:
     with get_database(mw.crawler).sessions() as session:
         return list(session.scalars(select(PageState.url)))
+
+
+def gone_after(tmp_path: Path, status: int, url: str) -> list[Any]:
+    """The stored article's gone marks after its page answered ``status`` in a run."""
+    mw, request = middleware(tmp_path, {page(1): STALE}), Request(url)
+    mw.process_response(request, Response(url, status=status, request=request))
+    mw.crawler.signals.send_catch_log(signals.spider_closed, spider=Spider("s"), reason="finished")
+    with get_database(mw.crawler).sessions() as session:
+        return [article.gone_at is not None for article in session.scalars(select(Article))]
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_stored_article_whose_page_is_gone_is_marked(tmp_path: Path, status: int) -> None:
+    assert gone_after(tmp_path, status, page(1)) == [True]
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_server_error_never_marks_an_article_gone(tmp_path: Path, status: int) -> None:
+    assert gone_after(tmp_path, status, page(1)) == [False]
+
+
+def test_a_missing_page_of_no_stored_article_marks_nothing(tmp_path: Path) -> None:
+    assert gone_after(tmp_path, 404, page(2)) == [False]
+
+
+def test_an_unchanged_sitemap_counts_the_urls_it_listed(tmp_path: Path) -> None:
+    sitemap = f"{SITE}/sitemap.xml"
+    mw = middleware(tmp_path)
+    with get_database(mw.crawler).sessions.begin() as session:
+        session.add(
+            PageState(url=sitemap, etag=ETAG, status=200, fetched_at=STALE, changed_at=STALE, listed=42)
+        )
+    request = Request(sitemap)
+    with pytest.raises(IgnoreRequest):
+        mw.process_response(request, Response(sitemap, status=304, request=request))
+    assert stat_of(mw, "khabar/discovery/listed_unchanged") == 42
+
+
+def stat_of(mw: IncrementalMiddleware, key: str) -> Any:
+    assert mw.crawler.stats is not None
+    return mw.crawler.stats.get_value(key)

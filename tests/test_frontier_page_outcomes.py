@@ -118,3 +118,11 @@ def test_validators_of_pages_without_an_article_need_a_clean_last_run(
 ) -> None:
     known = PageStates.load(add_run(tmp_path, status, **stats)).get(page(1))
     assert known is not None and known.etag == sent
+
+
+def test_a_sitemap_saves_how_many_article_urls_it_listed(tmp_path: Path) -> None:
+    mw = PageOutcomeMiddleware.from_crawler(make_crawler(tmp_path))
+    outputs(mw, page(1), Request(page(2), meta={"lastmod": "2026-11-01"}), Request(page(3)))
+    stored_urls(mw)
+    with get_database(mw.states.crawler).sessions() as session:
+        assert session.scalar(select(PageState.listed)) == 1

@@ -74,6 +74,8 @@ class CrawlRun(Base):
     errors: Mapped[int] = mapped_column(default=0)
     host: Mapped[str | None] = mapped_column(String(255))
     pid: Mapped[int | None]
+    #: the last time a running crawl wrote its progress (counts so far) into the row
+    heartbeat_at: Mapped[datetime | None]
 
 
 class Article(Base):
@@ -112,6 +114,11 @@ class Article(Base):
     #: which extraction layer filled each field in the latest reading (``{"body": "site"}``):
     #: crawl metadata, outside the content hash and the versions; NULL when not recorded
     field_layers: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    #: when a revisit found the article's page gone (404 or 410), and the run that saw it;
+    #: NULL while the page answers (the article and its versions are kept either way)
+    gone_at: Mapped[datetime | None]
+    #: (a plain id, no foreign key: SQLite cannot add one to a table in place)
+    gone_run_id: Mapped[int | None]
 
     versions: Mapped[list[ArticleVersion]] = relationship(
         back_populates="article", order_by="ArticleVersion.version", cascade="all, delete-orphan"
@@ -246,3 +253,6 @@ class PageState(Base):
     status: Mapped[int]
     fetched_at: Mapped[datetime]
     changed_at: Mapped[datetime]
+    #: for a sitemap or feed: the article URLs it listed when last read in full (a run that
+    #: gets a 304 counts them again: the items-drop alarm's quantity)
+    listed: Mapped[int | None]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from khabar_crawler.db.database import Database
 from khabar_crawler.db.models import Article, ArticleUrl, CrawlRun, PageState
@@ -63,6 +63,8 @@ class Known:
     changed: float | None = None
     etag: str | None = None
     last_modified: str | None = None
+    #: the article URLs the page listed when last read in full (sitemaps and the feed)
+    listed: int | None = None
 
     @property
     def published_at(self) -> datetime | None:
@@ -103,10 +105,11 @@ class PageStates:
                 PageState.etag,
                 PageState.last_modified,
                 PageState.changed_at,
+                PageState.listed,
             )
-            for url, fetched, etag, last_modified, changed in streamed.execute(states):
+            for url, fetched, etag, last_modified, changed, listed in streamed.execute(states):
                 entry = known.setdefault(_key(url), Known())
-                entry.last_fetch, entry.changed = _seconds(fetched), _seconds(changed)
+                entry.last_fetch, entry.changed, entry.listed = _seconds(fetched), _seconds(changed), listed
                 if trusted or entry.article:
                     entry.etag, entry.last_modified = etag, last_modified
         return cls(known)
@@ -137,6 +140,8 @@ class PageStates:
             "changed_at": _moment(entry.changed),
             "status": status,
             "fetched_at": now,
+            # a 304 keeps what the page listed; a 200's count is set once it is read
+            "listed": entry.listed if status == 304 else None,
         }
 
 
@@ -144,6 +149,18 @@ def write_page_states(connection: Connection, rows: list[PageStateRow]) -> None:
     """Upsert ``rows`` (the last row of a URL wins), in the caller's transaction."""
     latest = {row["url"]: row for row in rows}
     upsert(connection, PageState.__table__, list(latest.values()), key="url")  # type: ignore[arg-type]
+
+
+def mark_gone(connection: Connection, urls: list[str], run_id: int | None, now: datetime) -> int:
+    """Mark gone the stored articles with one of ``urls`` (their pages answered 404 or 410),
+    unless already marked; how many were marked."""
+    pages = select(ArticleUrl.article_pk).where(ArticleUrl.url.in_(urls))
+    marked = connection.execute(
+        update(Article)
+        .where(Article.id.in_(pages), Article.gone_at.is_(None))
+        .values(gone_at=now, gone_run_id=run_id)
+    )
+    return int(marked.rowcount or 0)
 
 
 def pages_trusted(connection: Connection, run_id: int | None = None) -> bool:

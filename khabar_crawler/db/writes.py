@@ -327,6 +327,7 @@ class BatchWrite:
         article = inserted[target] if isinstance(target, str) else target
         assert article is not None
         article.last_seen_at = self.now
+        article.gone_at = article.gone_run_id = None  # seen again: the page is back
         if decision.verdict == "alias":
             self._add_urls(article, self._urls(item, "duplicate"))
             return "alias"

@@ -12,8 +12,11 @@ were never stored (still in the store's batch), and a resumed run would skip the
 marker file in the job directory says a run is in progress; found at start-up (the last run did
 not close), the saved fingerprints are dropped, so the resumed run rediscovers everything once.
 The database stays the source of truth: the incremental middleware skips what is stored and
-fresh, and the store never duplicates. A paused run (Ctrl-C, SIGTERM) closes cleanly and
-resumes with its fingerprints.
+fresh, and the store never duplicates. A paused run (Ctrl-C, SIGTERM, a ``CLOSESPIDER_*``
+limit, a database that went away) closes cleanly and resumes with its fingerprints. A run that
+*finished* clears them: its job is done, and the next run with the same ``JOBDIR`` (a scheduled
+crawl keeps one for every run) is a new crawl of the site, not a resumed one that would filter
+every URL it ever saw.
 """
 
 from __future__ import annotations
@@ -114,8 +117,14 @@ class RecoveringDupeFilter(BaseDupeFilter):
     def close(self, reason: str) -> None:
         if self.file is not None:
             self.file.close()
-        if self.job_path is not None:
-            (self.job_path / MARKER).unlink(missing_ok=True)
+        if self.job_path is None:
+            return
+        if reason == "finished":
+            (self.job_path / SEEN_FILE).unlink(missing_ok=True)
+            if self.stats is not None:
+                self.stats.set_value("khabar/frontier/job_reset", 1)
+            logger.info("Job %s finished: its seen requests are cleared for the next run", self.job_path)
+        (self.job_path / MARKER).unlink(missing_ok=True)
 
 
 class SeenUrls:

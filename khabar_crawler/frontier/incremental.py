@@ -6,6 +6,10 @@
   it is due (:mod:`khabar_crawler.frontier.revisit`): ``khabar/incremental/skipped``.
 - Every other request (but robots.txt) carries the validators saved from its last response (``If-None-Match``,
   ``If-Modified-Since``); a 304 answer is not parsed again: ``khabar/incremental/not_modified``.
+- A stored article whose page answers 404 or 410 is marked gone (``articles.gone_at``, the
+  run in ``gone_run_id``; :func:`khabar_crawler.db.page_states.mark_gone`), written when the
+  spider closes: ``khabar/incremental/gone``. A 5xx never marks an article gone; an article
+  seen again is no longer gone.
 - Validators and fetch times live in the ``page_states`` table. A 200's new state is noted
   on the request and saved with the page's outcome
   (:mod:`khabar_crawler.frontier.page_outcomes`); a 304's fetch time is written in batches.
@@ -25,13 +29,14 @@ import logging
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from khabar_crawler.db.database import get_database
-from khabar_crawler.db.page_states import Known, PageStates
+from khabar_crawler.db.page_states import Known, PageStates, mark_gone
 from khabar_crawler.frontier.page_outcomes import META_KEY, PageStateBatch, incremental
 from khabar_crawler.frontier.revisit import RevisitPolicy
 from khabar_crawler.runs.record import RunRecord
@@ -39,6 +44,8 @@ from khabar_crawler.site import Site
 from khabar_crawler.text.dates import parse_datetime
 
 logger = logging.getLogger(__name__)
+#: the answers that say a page is gone for good (a 5xx never does)
+GONE = (404, 410)
 
 
 def _is_robots(url: str) -> bool:
@@ -55,6 +62,9 @@ class IncrementalMiddleware:
         self._pages: PageStates | None = None
         #: the fetch times of 304 answers (a 200's state waits for the page's outcome)
         self.not_modified = PageStateBatch.from_crawler(crawler)
+        #: stored articles whose page answered 404 or 410 in this run
+        self.gone: list[str] = []
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IncrementalMiddleware:
@@ -67,20 +77,22 @@ class IncrementalMiddleware:
             RevisitPolicy.from_setting(settings.get("KHABAR_REVISIT_INTERVALS")),
         )
 
+    def _run_id(self) -> int | None:
+        run = self.crawler.get_extension(RunRecord)
+        return run.run_id if run is not None else None
+
     @property
     def pages(self) -> PageStates:
         """What is stored, read on first use (a full recrawl decides nothing by it: it only
         records its fetches)."""
         if self._pages is None:
             database = get_database(self.crawler)
-            run = self.crawler.get_extension(RunRecord)
-            run_id = run.run_id if run is not None else None
-            self._pages = PageStates(track=False) if self.full else PageStates.load(database, run_id)
+            self._pages = PageStates(track=False) if self.full else PageStates.load(database, self._run_id())
         return self._pages
 
-    def _stat(self, event: str) -> None:
+    def _stat(self, event: str, count: int = 1, component: str = "incremental") -> None:
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(f"khabar/incremental/{event}")
+        self.crawler.stats.inc_value(f"khabar/{component}/{event}", count)
 
     def _not_due(self, known: Known, request: Request) -> bool:
         """A stored article that neither its sitemap nor the revisit policy says to fetch."""
@@ -117,9 +129,14 @@ class IncrementalMiddleware:
         url = self.site.to_site_url(request.url)
         now = datetime.now(UTC)
         if response.status == 304:
-            self.not_modified.add(self.pages.fetched(url, 304, now))
+            state = self.pages.fetched(url, 304, now)
+            self.not_modified.add(state)
             self._stat("not_modified")
+            if state["listed"]:  # a sitemap or the feed, unchanged: its URLs are still listed
+                self._stat("listed_unchanged", state["listed"], "discovery")
             raise IgnoreRequest(f"not modified: {request.url}")
+        if response.status in GONE and self._known_article(url):
+            self.gone.append(url)
         if response.status == 200:
             etag = response.headers.get(b"ETag")
             modified = response.headers.get(b"Last-Modified")
@@ -131,3 +148,21 @@ class IncrementalMiddleware:
                 modified.decode("latin-1") if modified else None,
             )
         return response
+
+    def _known_article(self, url: str) -> bool:
+        known = self.pages.get(url)
+        return known is not None and known.article
+
+    def spider_closed(self) -> None:
+        """Mark gone the stored articles whose pages answered 404 or 410."""
+        if not self.gone:
+            return
+        try:
+            with get_database(self.crawler).engine.begin() as connection:
+                marked = mark_gone(connection, self.gone, self._run_id(), datetime.now(UTC))
+        except SQLAlchemyError as exc:
+            logger.error("Could not mark %d gone articles (the next revisit will): %s", len(self.gone), exc)
+            return
+        self._stat("gone", marked)
+        if marked:
+            logger.info("%d stored articles answered 404/410: marked gone", marked)

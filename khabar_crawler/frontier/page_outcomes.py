@@ -9,8 +9,9 @@ callback's output:
   it in the item's own transaction (an item lost before it is stored leaves the page to be
   fetched in full again);
 - a page that gives no item (home, listings, feeds, sitemaps) has its state saved once its
-  output was read to the end, its links handed to the scheduler; a callback that fails
-  saves nothing.
+  output was read to the end, its links handed to the scheduler, with the number of article
+  URLs it listed (requests that carry a sitemap's or feed's ``lastmod``), which a later 304
+  counts again; a callback that fails saves nothing.
 
 States that ride on no item (those pages, and the fetch times of 304 answers) are written in
 batches of ``KHABAR_PAGE_STATE_FLUSH_EVERY`` (:class:`PageStateBatch`) and when the spider
@@ -25,7 +26,7 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from typing import Any
 
-from scrapy import Spider, signals
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
@@ -107,6 +108,9 @@ class PageOutcomeMiddleware:
             return True
         return False
 
+    def _save(self, state: PageStateRow, listed: int) -> None:
+        self.states.add({**state, "listed": listed or None})
+
     def process_spider_output(
         self, response: Response, result: Iterable[Any], spider: Spider | None = None
     ) -> Iterator[Any]:
@@ -114,20 +118,22 @@ class PageOutcomeMiddleware:
         if state is None:
             yield from result
             return
-        carried = False
+        carried, listed = False, 0
         for output in result:
             carried = self._carried(output, state) or carried
+            listed += isinstance(output, Request) and "lastmod" in output.meta
             yield output
         if not carried:
-            self.states.add(state)
+            self._save(state, listed)
 
     async def process_spider_output_async(
         self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
     ) -> AsyncIterator[Any]:
         state: PageStateRow | None = response.meta.get(META_KEY)
-        carried = False
+        carried, listed = False, 0
         async for output in result:
             carried = (state is not None and self._carried(output, state)) or carried
+            listed += isinstance(output, Request) and "lastmod" in output.meta
             yield output
         if state is not None and not carried:
-            self.states.add(state)
+            self._save(state, listed)

@@ -148,6 +148,13 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=jsonable))
 
 
+def _run_status(run: dict[str, Any]) -> str:
+    """A run's status; a running one with its age ("running 12 min"), a silent one as stale."""
+    if "age_seconds" not in run:
+        return str(run["status"])
+    return f"{run['status']} {max(1, round(run['age_seconds'] / 60))} min"
+
+
 def _when(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
@@ -188,7 +195,7 @@ def stats(obj: Context, days: int, as_json: bool) -> None:
         return
     console.print(f"database: {obj.display_url}", markup=False)
     totals = Table(show_header=False)
-    for key in ("articles", "versions", "aliases", "near_duplicates", "rejected_pages"):
+    for key in ("articles", "gone", "versions", "aliases", "near_duplicates", "rejected_pages"):
         totals.add_row(key.replace("_", " "), str(data[key]))
     console.print(totals)
     categories = Table("category", "articles", title="per category")
@@ -215,7 +222,7 @@ def stats(obj: Context, days: int, as_json: bool) -> None:
     for run in data["runs"]:
         runs.add_row(
             str(run["id"]),
-            run["status"],
+            _run_status(run),
             run["finish_reason"] or "",
             _when(run["started_at"]),
             str(run["pages_fetched"]),
@@ -325,6 +332,8 @@ def show(obj: Context, article: str, as_json: bool) -> None:
         "version",
     ):
         head.add_row(key, str(doc[key] or ""))
+    if doc["gone_at"]:
+        head.add_row("gone", f"{doc['gone_at']} (404/410, seen by run {doc['gone_run_id']})")
     head.add_row("authors", "، ".join(doc["authors"]))
     head.add_row("tags", "، ".join(doc["tags"]))
     head.add_row("summary", doc["summary"] or "")

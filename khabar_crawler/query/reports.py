@@ -5,6 +5,7 @@ Plain data in (a connection or session), JSON-ready dicts out; the CLI only form
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
@@ -54,6 +55,7 @@ def database_stats(connection: Connection, days: int = 14, runs: int = 10) -> di
             CrawlRun.items_unchanged,
             CrawlRun.items_rejected,
             CrawlRun.errors,
+            CrawlRun.heartbeat_at,
         )
         .order_by(CrawlRun.id.desc())
         .limit(runs)
@@ -61,13 +63,34 @@ def database_stats(connection: Connection, days: int = 14, runs: int = 10) -> di
     return {
         "articles": count(select(func.count()).select_from(Article)),
         "versions": count(select(func.count()).select_from(ArticleVersion)),
+        "gone": count(select(func.count()).select_from(Article).where(Article.gone_at.is_not(None))),
         "aliases": count(select(func.count()).select_from(ArticleUrl).where(ArticleUrl.kind != "canonical")),
         "near_duplicates": count(select(func.count()).select_from(NearDuplicate)),
         "rejected_pages": count(select(func.count()).select_from(RejectedPage)),
         "per_category": [dict(row._mapping) for row in per_category],
         "per_day": [{"day": str(row.day)[:10], "articles": int(row.articles)} for row in per_day],
-        "runs": [{k: jsonable(v) for k, v in row._mapping.items()} for row in last_runs],
+        "runs": [run_progress({k: jsonable(v) for k, v in row._mapping.items()}) for row in last_runs],
     }
+
+
+#: a running crawl writes a heartbeat every 30 s (KHABAR_HEARTBEAT_SECONDS): one silent for
+#: longer than this is shown as stale (killed, hung, or on a host that lost its database)
+STALE_AFTER_SECONDS = 120
+
+
+def run_progress(run: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """A ``crawl_runs`` row (JSON-ready) with, while it runs, its age and whether its heartbeat
+    stopped: ``status`` ``stale`` for a running row silent for ``STALE_AFTER_SECONDS``."""
+    if run.get("status") != "running":
+        return run
+    now = now or datetime.now(UTC)
+    started = datetime.fromisoformat(run["started_at"])
+    last = datetime.fromisoformat(run["heartbeat_at"]) if run.get("heartbeat_at") else started
+    silent = (now - last.replace(tzinfo=last.tzinfo or UTC)).total_seconds()
+    run = {**run, "age_seconds": int((now - started.replace(tzinfo=started.tzinfo or UTC)).total_seconds())}
+    if silent > STALE_AFTER_SECONDS:
+        run["status"] = "stale"
+    return run
 
 
 def find_article(session: Session, key: str) -> Article | None:
@@ -131,6 +154,9 @@ def article_document(article: Article, *, with_history: bool = True) -> dict[str
         "last_seen_at": jsonable(article.last_seen_at),
     }
     if with_history:
+        # the page answered 404/410 on a revisit (when, and which run saw it); None: online
+        document["gone_at"] = jsonable(article.gone_at)
+        document["gone_run_id"] = article.gone_run_id
         document["field_layers"] = dict(article.field_layers or {})
         document["urls"] = sorted(
             ({"url": u.url, "kind": u.kind} for u in article.urls), key=lambda u: u["url"]

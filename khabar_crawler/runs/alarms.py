@@ -9,9 +9,17 @@
   ``KHABAR_COVERAGE_MIN_ITEMS`` items were extracted (and the spider recorded layers); a
   breach means the site's theme changed and the fallback layers (generic reading, structured
   data) carried the run;
-- **items drop** (``KHABAR_ITEMS_DROP_RATIO``): fewer articles extracted than that share of
-  the median of the last ``KHABAR_ITEMS_DROP_WINDOW`` finished runs with the same arguments
-  (when that median is at least ``KHABAR_ITEMS_DROP_MIN``);
+- **items drop** (``KHABAR_ITEMS_DROP_RATIO``): the site's sitemaps and feed list fewer
+  article URLs than that share of the median of the last ``KHABAR_ITEMS_DROP_WINDOW``
+  comparable runs (when that median is at least ``KHABAR_ITEMS_DROP_MIN``). The quantity is
+  what the site lists, not what the run extracted, which an incremental run keeps small: the
+  URLs of the sitemaps and feed read in full (``khabar/discovery/sitemap/urls``,
+  ``khabar/discovery/feed/urls``) plus those of the ones that answered 304, as they listed
+  them when last read (``khabar/discovery/listed_unchanged``); recorded as
+  ``khabar/discovery/listed``. Comparable runs: closed (finished or failed) runs of the same
+  arguments (Scrapyd's ``_job`` aside: a replay compares with replays of the same snapshot,
+  a full recrawl with full recrawls) that listed anything; failed runs count, so that a
+  lasting change of the site alarms a few runs and then becomes the norm;
 - **nothing fetched**: a finished run that sent requests and received no response at all (the
   site unreachable, every connection refused) is a failed run, never a finished one (a worker
   of a shared Redis frontier that found the queue drained sent nothing: no breach);
@@ -53,6 +61,18 @@ FAILED = "khabar/alarm/failed"
 EXIT_STATUS = 3
 #: stats prefix of the extraction layer that filled the body: ``<prefix><layer>`` per item
 BODY_LAYER_PREFIX = "khabar/extract/layer/body/"
+
+
+#: the stats of the article URLs listed by the site's sitemaps and feed, and their sum
+LISTED_PARTS = ("sitemap/urls", "feed/urls", "listed_unchanged")
+LISTED = "khabar/discovery/listed"
+#: spider arguments that say nothing of what a run crawls (Scrapyd's job id)
+INCIDENTAL_ARGUMENTS = frozenset({"_job"})
+
+
+def comparable_arguments(arguments: dict[str, Any] | None) -> dict[str, Any]:
+    """A run's arguments as far as they say what it crawls (Scrapyd's ``_job`` left out)."""
+    return {key: value for key, value in (arguments or {}).items() if key not in INCIDENTAL_ARGUMENTS}
 
 
 def _optional_share(settings: BaseSettings, name: str, default: float) -> float:
@@ -138,11 +158,17 @@ class Alarms:
                 )
             )
         if reason == "finished":
+            listed = sum(int(stats.get(f"khabar/discovery/{key}", 0)) for key in LISTED_PARTS)
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value(LISTED, listed)
             median = self._recent_median()
-            extracted = int(stats.get("khabar/extract/article", 0))
-            if median is not None and median >= self.drop_min and extracted < self.drop_ratio * median:
+            if median is not None and median >= self.drop_min and listed < self.drop_ratio * median:
                 found.append(
-                    ("items_drop", f"{extracted} articles extracted, median of recent runs {median:g}")
+                    (
+                        "items_drop",
+                        f"the sitemaps and feed list {listed} article URLs,"
+                        f" median of recent comparable runs {median:g}",
+                    )
                 )
         return found
 
@@ -169,24 +195,23 @@ class Alarms:
         )
 
     def _recent_median(self) -> float | None:
-        """Median of articles extracted by recent finished runs with the same arguments (None
+        """Median of the article URLs listed in recent comparable runs (see the module; None
         when the crawl stores nothing, so has no earlier runs to compare with)."""
         if not self.crawler.settings.get("ITEM_PIPELINES"):
             return None
-        spider = self.crawler.spider
-        arguments = dict(getattr(spider, "arguments", {}) or {})
+        arguments = comparable_arguments(getattr(self.crawler.spider, "arguments", {}))
         try:
             with get_database(self.crawler).sessions() as session:
                 runs = session.scalars(
                     select(CrawlRun)
-                    .where(CrawlRun.status == "finished")
+                    .where(CrawlRun.status.in_(("finished", "failed")))
                     .order_by(CrawlRun.id.desc())
-                    .limit(50)
+                    .limit(200)
                 )
                 counts = [
-                    int((run.stats or {}).get("khabar/extract/article", 0))
+                    int((run.stats or {}).get(LISTED) or 0)
                     for run in runs
-                    if (run.arguments or {}) == arguments
+                    if comparable_arguments(run.arguments) == arguments and (run.stats or {}).get(LISTED)
                 ][: self.drop_window]
         except Exception as exc:  # the alarm must not break the close
             logger.warning("Could not read earlier runs for the items-drop alarm: %s", exc)

@@ -5,6 +5,13 @@ When the spider opens, the row is created (host, pid, spider, arguments, status
 (killed, crashed) are marked ``killed`` (counted as ``khabar/runs/recovered``). The store
 stamps the articles, versions and rejected pages it writes with :attr:`RunRecord.run_id`.
 
+While the crawl runs, every ``KHABAR_HEARTBEAT_SECONDS`` (30; 0 switches it off) the row gets
+its counts so far and ``heartbeat_at``, and the log a line with them (``Crawl run 12 so far:
+340 pages fetched, 120 new, 3 updated, 200 unchanged, 0 rejected, 0 errors``): ``khabar
+stats`` shows a running crawl's progress, and a running row whose heartbeat stopped as stale.
+A heartbeat the database refuses is skipped with a warning (the store says loudly what a
+database outage means).
+
 When the spider closes (after the store wrote its last batch), the row is finished from the
 crawler's stats: its finish reason, its status, its counts (the store's counts of the rows it
 wrote) and the stats themselves. The status is ``failed`` when an alarm is breached — asked
@@ -34,6 +41,7 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from twisted.internet.task import LoopingCall
 
 from khabar_crawler.db.database import get_database
 from khabar_crawler.db.errors import transient
@@ -92,6 +100,8 @@ class RunRecord:
         self.crawler = crawler
         #: the ``crawl_runs`` id of this crawl, once the spider opened
         self.run_id: int | None = None
+        self.heartbeat_seconds = crawler.settings.getfloat("KHABAR_HEARTBEAT_SECONDS", 30)
+        self._heartbeat: LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -125,6 +135,36 @@ class RunRecord:
             self.crawler.stats.set_value("khabar/runs/recovered", recovered)
             logger.warning("Earlier run(s) %s ended without closing (killed?): marked 'killed'", recovered)
         logger.info("Crawl run %s started", self.run_id)
+        if self.heartbeat_seconds > 0 and self.crawler.crawling:  # (a reactor runs the timer)
+            self._heartbeat = LoopingCall(self.heartbeat)
+            self._heartbeat.start(self.heartbeat_seconds, now=False)
+
+    def _counts(self, stats: dict[str, Any]) -> dict[str, int]:
+        return {column: int(stats.get(key, 0)) for column, key in COUNTS.items()}
+
+    def heartbeat(self) -> None:
+        """Write the counts so far and the time into the row."""
+        if self.run_id is None:
+            return
+        counts = self._counts(self._stats())
+        logger.info(
+            "Crawl run %s so far: %s",
+            self.run_id,
+            ", ".join(
+                f"{count} {column.removeprefix('items_').replace('_', ' ')}"
+                for column, count in counts.items()
+            ),
+        )
+        try:
+            with get_database(self.crawler).sessions.begin() as session:
+                run = session.get(CrawlRun, self.run_id)
+                if run is None or run.status != "running":
+                    return
+                for column, count in counts.items():
+                    setattr(run, column, count)
+                run.heartbeat_at = datetime.now(UTC)
+        except SQLAlchemyError as exc:
+            logger.warning("Heartbeat of crawl run %s skipped: %s", self.run_id, str(exc).splitlines()[0])
 
     def status(self, reason: str) -> str:
         """The run's status: ``failed`` when an alarm is breached, else by the finish reason."""
@@ -135,6 +175,8 @@ class RunRecord:
         return "failed" if breached(self.crawler.stats) else run_status(reason)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._heartbeat is not None and self._heartbeat.running:
+            self._heartbeat.stop()
         if self.run_id is None:
             return
         status = self.status(reason)
@@ -143,7 +185,7 @@ class RunRecord:
             "finished_at": datetime.now(UTC),
             "finish_reason": reason,
             "status": status,
-            "counts": {column: int(stats.get(key, 0)) for column, key in COUNTS.items()},
+            "counts": self._counts(stats),
             "stats": {key: jsonable(value) for key, value in sorted(stats.items())},
         }
         try:

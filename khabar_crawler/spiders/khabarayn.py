@@ -40,6 +40,33 @@ from khabar_crawler.text.dates import iso_datetime, parse_display_date
 
 logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"
+#: the spider arguments (``-a name=value``) and Scrapyd's own job id, accepted and recorded
+ARGUMENTS = ("full", "record", "replay")
+SCRAPYD_ARGUMENTS = ("_job",)
+_YES, _NO = ("1", "true", "yes"), ("", "0", "false", "no")
+
+
+class SpiderArgumentError(ValueError):
+    """A spider argument the crawl does not know, or a value it cannot take."""
+
+
+def check_arguments(arguments: dict[str, str]) -> None:
+    """Refuse (:class:`SpiderArgumentError`, one line naming them) unknown arguments, ``full``
+    other than yes/no, and ``replay`` with ``record``: a mistyped ``-a repaly=DIR`` must not
+    silently crawl the live site."""
+    unknown = sorted(set(arguments) - {*ARGUMENTS, *SCRAPYD_ARGUMENTS})
+    if unknown:
+        raise SpiderArgumentError(
+            f"unknown spider argument{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+            f" (the khabarayn spider takes {', '.join(f'-a {name}=...' for name in ARGUMENTS)})"
+        )
+    full = arguments.get("full", "").lower()
+    if full not in _YES + _NO:
+        raise SpiderArgumentError(f"-a full={arguments['full']!r}: say 1 (a full recrawl) or 0")
+    if arguments.get("replay") and arguments.get("record"):
+        raise SpiderArgumentError("-a replay and -a record cannot be used together")
+
+
 #: fields whose share among extracted items the coverage alarms watch
 COVERAGE_FIELDS = ("title", "body", "published_at", "category", "summary", "article_id")
 
@@ -54,9 +81,8 @@ class KhabaraynSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> KhabaraynSpider:
         arguments = {key: str(value) for key, value in kwargs.items()}
+        check_arguments(arguments)
         replay, record = kwargs.pop("replay", None), kwargs.pop("record", None)
-        if replay and record:
-            raise ValueError("-a replay and -a record cannot be used together")
         settings = crawler.settings
         if replay:
             settings.set("KHABAR_REPLAY_DIR", replay, priority="spider")
@@ -66,7 +92,7 @@ class KhabaraynSpider(scrapy.Spider):
             settings.set("KHABARAYN_BASE_URL", settings.get("KHABARAYN_SITE_URL"), priority="spider")
         if record:
             settings.set("KHABAR_RECORD_DIR", record, priority="spider")
-        if str(kwargs.pop("full", "")).lower() in ("1", "true", "yes"):
+        if str(kwargs.pop("full", "")).lower() in _YES:
             settings.set("KHABAR_FULL_RECRAWL", True, priority="spider")
         spider: KhabaraynSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.arguments = arguments
@@ -176,11 +202,10 @@ class KhabaraynSpider(scrapy.Spider):
                 )
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
-        entries = parse_feed(response.body)
-        self._stat("discovery/feed/urls", len(entries))
-        for entry in entries:
+        for entry in parse_feed(response.body):
             url = self.site.to_site_url(response.urljoin(entry.url))
             if self.site.is_on_site(url) and is_crawlable(url):
+                self._stat("discovery/feed/urls")
                 yield self.follow_site(
                     url, self.parse_page, published_hint=entry.published, lastmod=entry.published
                 )

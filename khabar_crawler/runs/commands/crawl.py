@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawl
@@ -48,6 +49,7 @@ from khabar_crawler.db.errors import DatabaseURLError, check_database_url, datab
 from khabar_crawler.runs.alarms import EXIT_STATUS, breached
 from khabar_crawler.runs.shutdown import install as install_shutdown_watcher
 from khabar_crawler.snapshot.manifest import SnapshotError
+from khabar_crawler.spiders.khabarayn import SpiderArgumentError
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ def debugging(settings: BaseSettings) -> bool:
 
 def problem(error: BaseException, settings: BaseSettings) -> str | None:
     """One line saying what is wrong, for an error of the project's own start-up kinds."""
-    if isinstance(error, SnapshotError | DatabaseURLError):
+    if isinstance(error, SnapshotError | DatabaseURLError | SpiderArgumentError):
         return str(error)
     if isinstance(error, SQLAlchemyError):
         return database_problem(error, database_url(settings))
@@ -100,7 +102,27 @@ def failed(stats: StatsCollector) -> bool:
     return breached(stats) or stats.get_value("finish_reason") in FAILED_REASONS
 
 
+def make_log_folder(settings: BaseSettings) -> None:
+    """Create the folder of ``LOG_FILE`` (a dated log under ``/var/log/khabar`` on the first
+    run of the cron recipe); a UsageError naming it when it cannot be created."""
+    log_file = settings.get("LOG_FILE")
+    if not log_file:
+        return
+    folder = Path(str(log_file)).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the folder of LOG_FILE, {folder}: {exc.strerror}", print_help=False
+        ) from None
+
+
 class Command(ScrapyCrawl):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        assert self.settings is not None
+        make_log_folder(self.settings)  # before Scrapy opens the log, with the crawler process
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) < 1:
             raise UsageError
