@@ -11,10 +11,16 @@ python -m khabar_crawler.db.migrate current
 from __future__ import annotations
 
 import argparse
+import atexit
 import fcntl
+import functools
+import importlib.resources
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from alembic import command
@@ -25,13 +31,41 @@ from sqlalchemy import Engine, text
 
 from khabar_crawler.db.engine import create_db_engine, database_url
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_PACKAGE = "khabar_crawler.db.migrations"
 MIGRATION_LOCK = 0x6B686272  # "khbr": the PostgreSQL advisory lock held while migrating
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in source.iterdir():
+        if entry.is_dir():
+            if entry.name != "__pycache__":
+                _copy_tree(entry, target / entry.name)
+        elif not entry.name.endswith((".pyc", ".pyo")):
+            (target / entry.name).write_bytes(entry.read_bytes())
+
+
+@functools.cache
+def migrations_directory() -> Path:
+    """The folder of the Alembic scripts (``env.py``, ``script.py.mako``, ``versions/``),
+    found through :mod:`importlib.resources`.
+
+    An ordinary install has it on disk and it is used in place. Inside a zipped egg (Scrapyd
+    runs a project from its egg) the package is no folder, and Alembic reads its scripts from
+    files: they are copied once per process to a temporary folder, removed at exit.
+    """
+    package = importlib.resources.files(MIGRATIONS_PACKAGE)
+    if isinstance(package, Path):
+        return package
+    extracted = Path(tempfile.mkdtemp(prefix="khabar-migrations-"))
+    atexit.register(shutil.rmtree, extracted, ignore_errors=True)
+    _copy_tree(package, extracted / "migrations")
+    return extracted / "migrations"
 
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(migrations_directory()))
     return config
 
 
