@@ -121,11 +121,18 @@ def run_status(url: str, run_id: int) -> str:
 
 
 @dataclass
-class Outcome:
+class Stopped:
+    """A crawl sent SIGTERM: its exit status, seconds from the signal to its exit, its log and
+    its run row's status."""
+
     status: int
     seconds: float
     log: str
     run_status: str
+
+
+@dataclass
+class Outcome(Stopped):
     run_status_after_next_run: str
 
 
@@ -191,16 +198,8 @@ def test_the_next_run_marks_a_forced_stop_killed(hung: Outcome) -> None:
     assert hung.run_status_after_next_run == "killed"
 
 
-@dataclass
-class Graceful:
-    status: int
-    seconds: float
-    log: str
-    run_status: str
-
-
 @pytest.fixture(scope="module")
-def graceful(tmp_path_factory: pytest.TempPathFactory, site: str) -> Iterator[Graceful]:
+def graceful(tmp_path_factory: pytest.TempPathFactory, site: str) -> Iterator[Stopped]:
     """A slow crawl whose database answers, sent SIGTERM."""
     directory = tmp_path_factory.mktemp("graceful")
     url = f"sqlite:///{directory / 'khabar.db'}"
@@ -211,24 +210,24 @@ def graceful(tmp_path_factory: pytest.TempPathFactory, site: str) -> Iterator[Gr
         status, seconds = crawl.stop()
     finally:
         crawl.close()
-    yield Graceful(status, seconds, crawl.log(), run_status(url, run_id))
+    yield Stopped(status, seconds, crawl.log(), run_status(url, run_id))
 
 
-def test_sigterm_stops_a_crawl_gracefully_with_status_0(graceful: Graceful) -> None:
+def test_sigterm_stops_a_crawl_gracefully_with_status_0(graceful: Stopped) -> None:
     assert graceful.status == 0, graceful.log[-4000:]
 
 
-def test_a_graceful_stop_logs_scrapys_line(graceful: Graceful) -> None:
+def test_a_graceful_stop_logs_scrapys_line(graceful: Stopped) -> None:
     assert "Received SIGTERM, shutting down gracefully. Send again to force" in graceful.log
 
 
-def test_a_graceful_stop_closes_the_spider_for_shutdown(graceful: Graceful) -> None:
+def test_a_graceful_stop_closes_the_spider_for_shutdown(graceful: Stopped) -> None:
     assert "Closing spider (shutdown)" in graceful.log, graceful.log[-4000:]
 
 
-def test_a_graceful_stop_marks_the_run_interrupted(graceful: Graceful) -> None:
+def test_a_graceful_stop_marks_the_run_interrupted(graceful: Stopped) -> None:
     assert graceful.run_status == "interrupted"
 
 
-def test_a_graceful_stop_is_not_forced(graceful: Graceful) -> None:
+def test_a_graceful_stop_is_not_forced(graceful: Stopped) -> None:
     assert "Forced stop" not in graceful.log and "Traceback" not in graceful.log, graceful.log[-4000:]
