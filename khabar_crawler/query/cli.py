@@ -7,10 +7,10 @@
     khabar export --format parquet articles.parquet
     khabar db upgrade | check | rebuild-search
 
-Every command takes --database-url (or DATABASE_URL; default: the crawler's SQLite file)
-and --json for scripts. An error is one line on standard error (`khabar: error: ...`), exit
-status 2 for a bad value given on the command line, 1 for anything else; --debug adds the
-traceback.
+Every command takes --database-url (or DATABASE_URL; default: the crawler's SQLite file),
+before or after the command's name, and --json for scripts. An error is one line on
+standard error (`khabar: error: ...`), exit status 2 for a bad value given on the command
+line, 1 for anything else; --debug adds the traceback.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class KhabarGroup(click.Group):
         except Exception as error:
             if debug:
                 raise
-            url = ctx.params.get("database_url") or default_database_url()
+            url = ctx.obj.url if isinstance(ctx.obj, Context) else default_database_url()
             raise _problem(error, url) from error
 
 
@@ -162,30 +162,49 @@ def _when(value: Any) -> str:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+DATABASE_URL_HELP = "SQLAlchemy URL of the database (default: DATABASE_URL or sqlite:///data/khabar.db)."
 
 
-@click.group(cls=KhabarGroup, help=__doc__)
-@click.option(
-    "--database-url",
-    envvar="DATABASE_URL",
-    default=None,
-    help="SQLAlchemy URL of the database (default: DATABASE_URL or sqlite:///data/khabar.db).",
-)
-@click.option("--debug", is_flag=True, help="On an error, print the traceback too.")
-@click.version_option(package_name="khabar-crawler")
-@click.pass_context
-def main(ctx: click.Context, database_url: str | None, debug: bool) -> None:
-    url = database_url or default_database_url()
+def _checked_url(url: str) -> str:
     try:
         check_database_url(url)
     except DatabaseURLError as exc:
         raise KhabarUsageError(str(exc)) from exc
-    ctx.obj = Context(url)
+    return url
+
+
+def _command_database_url(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--database-url`` given after a command's name: it replaces the group's (or
+    DATABASE_URL, or the default), which ``main`` has already put in the context."""
+    if value is not None:
+        ctx.ensure_object(Context).url = _checked_url(value)
+
+
+#: ``--database-url`` on each command too, so that ``khabar stats --database-url X`` works
+#: like ``khabar --database-url X stats``
+database_url_option = click.option(
+    "--database-url",
+    default=None,
+    expose_value=False,
+    is_eager=True,
+    callback=_command_database_url,
+    help=DATABASE_URL_HELP,
+)
+
+
+@click.group(cls=KhabarGroup, help=__doc__)
+@click.option("--database-url", envvar="DATABASE_URL", default=None, help=DATABASE_URL_HELP)
+@click.option("--debug", is_flag=True, help="On an error, print the traceback too.")
+@click.version_option(package_name="khabar-crawler")
+@click.pass_context
+def main(ctx: click.Context, database_url: str | None, debug: bool) -> None:
+    ctx.obj = Context(_checked_url(database_url or default_database_url()))
 
 
 @main.command(help="What the database holds: counts, per category and day, last crawl runs.")
 @click.option("--days", default=14, show_default=True, help="Days shown in the per-day counts.")
 @json_option
+@database_url_option
 @click.pass_obj
 def stats(obj: Context, days: int, as_json: bool) -> None:
     with obj.connect() as connection:
@@ -248,6 +267,7 @@ def stats(obj: Context, days: int, as_json: bool) -> None:
     f" ranked among its {RANK_CANDIDATES:,} most recently stored matches; slower for common words).",
 )
 @json_option
+@database_url_option
 @click.pass_obj
 def search_command(
     obj: Context,
@@ -310,6 +330,7 @@ def _check_article_key(article: str, obj: Context) -> None:
 @main.command(help="One article (by the site's id, #database-id, or any URL it was seen under).")
 @click.argument("article")
 @json_option
+@database_url_option
 @click.pass_obj
 def show(obj: Context, article: str, as_json: bool) -> None:
     _check_article_key(article, obj)
@@ -363,10 +384,20 @@ def show(obj: Context, article: str, as_json: bool) -> None:
 )
 @click.option("--since", default=None, help="Published on or after this date (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Published before this date (YYYY-MM-DD).")
+@click.option(
+    "--excel", is_flag=True, help="CSV for Excel: starts with a UTF-8 byte order mark (Excel on Windows)."
+)
 @json_option
+@database_url_option
 @click.pass_obj
 def export_command(
-    obj: Context, out: str, fmt: str | None, since: str | None, until: str | None, as_json: bool
+    obj: Context,
+    out: str,
+    fmt: str | None,
+    since: str | None,
+    until: str | None,
+    excel: bool,
+    as_json: bool,
 ) -> None:
     fmt = fmt or {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}.get(Path(out).suffix.lower())
     if fmt is None:
@@ -375,6 +406,8 @@ def export_command(
         )
     if fmt == "parquet" and out == "-":
         raise click.BadParameter("Parquet needs a file, not standard output", param_hint="OUT")
+    if excel and fmt != "csv":
+        raise click.BadParameter(f"--excel is for CSV, not {fmt}", param_hint="--excel")
     since_at, until_at = _date(since, "--since"), _date(until, "--until")
     if out != "-":
         _check_writable(out)
@@ -384,10 +417,16 @@ def export_command(
             if fmt == "parquet":
                 count = write_parquet(docs, out)
             elif out == "-":
-                count = write_jsonl(docs, sys.stdout) if fmt == "jsonl" else write_csv(docs, sys.stdout)
+                count = (
+                    write_jsonl(docs, sys.stdout)
+                    if fmt == "jsonl"
+                    else write_csv(docs, sys.stdout, excel=excel)
+                )
             else:
                 with open(out, "w", encoding="utf-8", newline="") as handle:
-                    count = write_jsonl(docs, handle) if fmt == "jsonl" else write_csv(docs, handle)
+                    count = (
+                        write_jsonl(docs, handle) if fmt == "jsonl" else write_csv(docs, handle, excel=excel)
+                    )
         except RuntimeError as exc:
             raise KhabarError(str(exc)) from exc
         except OSError as exc:
@@ -414,6 +453,7 @@ def db() -> None:
 
 @db.command(name="upgrade", help="Apply the Alembic migrations (creates the database if needed).")
 @json_option
+@database_url_option
 @click.pass_obj
 def db_upgrade(obj: Context, as_json: bool) -> None:
     status = upgrade_database(obj.url)
@@ -425,6 +465,7 @@ def db_upgrade(obj: Context, as_json: bool) -> None:
 
 @db.command(name="check", help="Schema at head and stored data consistent; exits 1 on a problem.")
 @json_option
+@database_url_option
 @click.pass_obj
 def db_check(obj: Context, as_json: bool) -> None:
     with obj.connect() as connection:
@@ -444,6 +485,7 @@ def db_check(obj: Context, as_json: bool) -> None:
 @db.command(name="rebuild-search", help="Recompute search forms (current profile) and rebuild the index.")
 @click.option("--all", "everything", is_flag=True, help="Recompute every article, not only older profiles.")
 @json_option
+@database_url_option
 @click.pass_obj
 def db_rebuild_search(obj: Context, everything: bool, as_json: bool) -> None:
     with obj.connect() as connection:

@@ -1,7 +1,9 @@
 """Streaming exports of the stored articles: JSON lines, CSV, Parquet.
 
 Articles are read in batches (``yield_per``; server-side cursors on PostgreSQL) and written as
-they come, so memory stays constant whatever the size of the database.
+they come, so memory stays constant whatever the size of the database. Parquet holds the
+datetimes as timestamps (microseconds, UTC); CSV for Excel (``excel=True``) starts with a
+UTF-8 byte order mark, without which Excel on Windows reads the Arabic as mojibake.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from sqlalchemy import select
@@ -41,6 +43,10 @@ COLUMNS = (
     "last_seen_at",
 )
 JSON_COLUMNS = frozenset({"authors", "tags", "sections", "images", "see_also", "related"})
+#: datetime columns: ISO 8601 text in JSON lines and CSV, timestamps (UTC) in Parquet
+TIMESTAMP_COLUMNS = frozenset({"published_at", "modified_at", "first_seen_at", "last_seen_at"})
+#: the UTF-8 byte order mark that ``write_csv(..., excel=True)`` writes first
+BOM = "\ufeff"
 BATCH = 500
 
 
@@ -79,7 +85,11 @@ def flat_row(doc: dict[str, Any]) -> dict[str, Any]:
     return {c: json.dumps(doc[c], ensure_ascii=False) if c in JSON_COLUMNS else doc[c] for c in COLUMNS}
 
 
-def write_csv(docs: Iterator[dict[str, Any]], out: IO[str]) -> int:
+def write_csv(docs: Iterator[dict[str, Any]], out: IO[str], *, excel: bool = False) -> int:
+    """CSV (RFC 4180, CRLF line ends); ``excel``: a UTF-8 byte order mark first, so that Excel
+    opens the file as UTF-8."""
+    if excel:
+        out.write(BOM)
     writer = csv.DictWriter(out, fieldnames=COLUMNS)
     writer.writeheader()
     count = 0
@@ -89,9 +99,21 @@ def write_csv(docs: Iterator[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
+def timestamp(value: str | None) -> datetime | None:
+    """A document's ISO 8601 datetime as an aware UTC datetime (a naive one is UTC)."""
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parquet_row(doc: dict[str, Any]) -> dict[str, Any]:
+    return {c: timestamp(doc[c]) if c in TIMESTAMP_COLUMNS else doc[c] for c in COLUMNS}
+
+
 def write_parquet(docs: Iterator[dict[str, Any]], path: str) -> int:
     """Parquet in row groups of ``BATCH`` articles, lists and records as native nested
-    columns; needs ``pyarrow`` (extra ``parquet``)."""
+    columns, datetimes as ``timestamp[us, tz=UTC]``; needs ``pyarrow`` (extra ``parquet``)."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -110,6 +132,7 @@ def write_parquet(docs: Iterator[dict[str, Any]], path: str) -> int:
         "see_also": records(title=string, url=string),
         "related": records(title=string, url=string, summary=string, category=string),
         "version": pa.int32(),
+        **{column: pa.timestamp("us", tz="UTC") for column in TIMESTAMP_COLUMNS},
     }
     fields = [pa.field(column, kinds.get(column, string)) for column in COLUMNS]
     schema = pa.schema(fields)
@@ -117,7 +140,7 @@ def write_parquet(docs: Iterator[dict[str, Any]], path: str) -> int:
     with pq.ParquetWriter(path, schema) as writer:
         batch: list[dict[str, Any]] = []
         for doc in docs:
-            batch.append({column: doc[column] for column in COLUMNS})
+            batch.append(parquet_row(doc))
             if len(batch) >= BATCH:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 count += len(batch)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.orm import Session, selectinload
@@ -93,6 +94,18 @@ def run_progress(run: dict[str, Any], now: datetime | None = None) -> dict[str, 
     return run
 
 
+def _url_keys(url: str) -> list[str]:
+    """The URLs to look an article up by, in order: as given, canonical, and both again with a
+    trailing slash on the path (stored canonical URLs end with one; a URL copied from a
+    browser or a message may not)."""
+    keys = [url, canonicalize_url(url)]
+    parts = urlsplit(url)
+    if not parts.path.endswith("/"):
+        slashed = urlunsplit(parts._replace(path=parts.path + "/"))
+        keys += [slashed, canonicalize_url(slashed)]
+    return list(dict.fromkeys(keys))
+
+
 def find_article(session: Session, key: str) -> Article | None:
     """An article by the site's id, its database id (``#12``), or any URL it was seen under."""
     key = key.strip()
@@ -107,7 +120,7 @@ def find_article(session: Session, key: str) -> Article | None:
         return session.scalar(select(Article).where(Article.id == int(key[1:])).options(*options))
     if not key.lower().startswith(("http://", "https://")):
         return session.scalar(select(Article).where(Article.article_id == key).options(*options))
-    for url in (key, canonicalize_url(key)):
+    for url in _url_keys(key):
         found = session.scalar(select(Article).where(Article.canonical_url == url).options(*options))
         if found is None:
             found = session.scalar(
