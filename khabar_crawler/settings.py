@@ -44,6 +44,7 @@ DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_TIMES = 3
 # a 503 or 429 asking for a longer Retry-After (seconds) is given up for this run, not waited for
 KHABAR_RETRY_AFTER_MAX = 60
+KHABAR_UNREACHABLE_AFTER = 50  # downloads in a row failing without a response stop the crawl
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 # Scrapy 2.19's remote-control HTTP server runs Python code sent to it: never in production
@@ -70,6 +71,8 @@ DOWNLOADER_MIDDLEWARES = {
     # retries that honour Retry-After up to KHABAR_RETRY_AFTER_MAX
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "khabar_crawler.frontier.retry.RetryMiddleware": 550,
+    # KHABAR_UNREACHABLE_AFTER downloads in a row without a response: close (site_unreachable)
+    "khabar_crawler.frontier.unreachable.UnreachableSite": 580,
     # skips stored articles that are not due; conditional requests; 304s are not parsed
     "khabar_crawler.frontier.incremental.IncrementalMiddleware": 800,
     # sees raw responses (before redirects are followed); asks for uncompressed bodies
@@ -146,7 +149,9 @@ KHABAR_COVERAGE_FLOORS = {
     "article_id": 0.99,
 }
 KHABAR_COVERAGE_MIN_ITEMS = 20  # fewer items than this: too few to judge coverage
-KHABAR_ITEMS_DROP_RATIO = 0.5  # fewer articles than this share of the recent median fails
+# fewer listed article URLs than this share of the recent median fails (the feed and the news
+# sitemap repeat URLs of the other sitemaps: half the articles gone lists about 0.5-0.6 of them)
+KHABAR_ITEMS_DROP_RATIO = 0.7
 KHABAR_ITEMS_DROP_WINDOW = 5
 KHABAR_ITEMS_DROP_MIN = 10
 KHABAR_CHALLENGE_MAX_SHARE = 0.2  # share of pages that may be bot challenges or empty shells

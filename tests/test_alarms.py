@@ -82,14 +82,14 @@ def challenges(found: list[tuple[str, str]]) -> list[str]:
 DROP = "the sitemaps and feed list {} article URLs, median of recent comparable runs {}"
 
 
-def test_items_drop_fires_below_half_the_median_of_recent_runs(tmp_path: Path) -> None:
+def test_items_drop_fires_below_the_ratio_of_the_median_of_recent_runs(tmp_path: Path) -> None:
     crawled = crawler(tmp_path, listing(30, feed=10))
     earlier_runs(crawled, 90, 100, 120)
     assert items_drop(Alarms(crawled).breaches("finished")) == [DROP.format(40, 100)]
 
 
-def test_items_drop_quiet_at_half_the_median(tmp_path: Path) -> None:
-    crawled = crawler(tmp_path, listing(50))
+def test_items_drop_quiet_at_the_ratio_of_the_median(tmp_path: Path) -> None:
+    crawled = crawler(tmp_path, listing(70))
     earlier_runs(crawled, 90, 100, 120)
     assert items_drop(Alarms(crawled).breaches("finished")) == []
 
@@ -273,3 +273,10 @@ def test_spider_closed_keeps_an_earlier_verdict(tmp_path: Path) -> None:
     crawled.stats.set_stats(CHALLENGED)
     crawled.signals.send_catch_log(signals.spider_closed, spider=crawled.spider, reason="finished")
     assert breached(crawled.stats) is False
+
+
+def test_items_drop_does_not_judge_a_resumed_job(tmp_path: Path) -> None:
+    """A run resuming a JOBDIR does not read discovery again: its listing says nothing."""
+    crawled = crawler(tmp_path, {**listing(0), "khabar/frontier/resumed": 120})
+    earlier_runs(crawled, 90, 100, 120)
+    assert items_drop(Alarms(crawled).breaches("finished")) == []

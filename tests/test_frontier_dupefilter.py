@@ -123,3 +123,55 @@ def test_another_fingerprinter_leaves_the_spider_view_blind() -> None:
     dupefilter(crawler).request_seen(Request(URL))
     seen = crawler.get_extension(SeenUrls)
     assert seen is not None and seen(URL) is False
+
+
+def skipped_as_not_due() -> RecoveringDupeFilter:
+    filtered = dupefilter()
+    first = Request(URL)
+    filtered.request_seen(first)
+    filtered.not_due(first)
+    return filtered
+
+
+def test_a_request_saying_the_page_changed_passes_after_a_not_due_skip() -> None:
+    assert skipped_as_not_due().request_seen(Request(URL, meta={"lastmod": "2026-11-27"})) is False
+
+
+def test_a_revisit_passes_after_a_not_due_skip() -> None:
+    assert skipped_as_not_due().request_seen(Request(URL, meta={"khabar_revisit": True})) is False
+
+
+def test_a_plain_link_stays_a_duplicate_after_a_not_due_skip() -> None:
+    assert skipped_as_not_due().request_seen(Request(URL)) is True
+
+
+def test_a_reason_passes_once() -> None:
+    filtered = skipped_as_not_due()
+    filtered.request_seen(Request(URL, meta={"lastmod": "2026-11-27"}))
+    assert filtered.request_seen(Request(URL, meta={"lastmod": "2026-11-28"})) is True
+
+
+@pytest.mark.parametrize(("reason", "kept"), [("site_unreachable", False), ("closespider_timeout", True)])
+def test_only_a_pause_keeps_the_jobs_requests(tmp_path: Path, reason: str, kept: bool) -> None:
+    first = dupefilter(JOBDIR=str(tmp_path))
+    first.request_seen(Request(URL))
+    first.close(reason)
+    assert dupefilter(JOBDIR=str(tmp_path)).request_seen(Request(URL)) is kept
+
+
+def test_a_resumed_job_says_so_in_the_stats(tmp_path: Path) -> None:
+    first = dupefilter(JOBDIR=str(tmp_path))
+    first.request_seen(Request(URL))
+    first.close("shutdown")
+    crawler = make_crawler(JOBDIR=str(tmp_path))
+    dupefilter(crawler)
+    assert crawler.stats.get_value("khabar/frontier/resumed") == 1
+
+
+def test_a_reason_filtered_while_the_first_request_waits_is_kept_for_it() -> None:
+    filtered = dupefilter()
+    waiting = Request(URL)
+    filtered.request_seen(waiting)
+    filtered.request_seen(Request(URL, meta={"lastmod": "2026-01-02T08:00:00+00:00"}))
+    filtered.request_seen(Request(URL, meta={"lastmod": "2026-01-01T08:00:00+00:00"}))
+    assert filtered.reason_for(waiting) == {"lastmod": "2026-01-02T08:00:00+00:00"}

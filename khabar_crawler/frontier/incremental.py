@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
@@ -37,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from khabar_crawler.db.database import get_database
 from khabar_crawler.db.page_states import Known, PageStates, mark_gone
+from khabar_crawler.frontier.dupefilter import RecoveringDupeFilter, SeenUrls
 from khabar_crawler.frontier.page_outcomes import META_KEY, PageStateBatch, incremental
 from khabar_crawler.frontier.revisit import RevisitPolicy
 from khabar_crawler.runs.record import RunRecord
@@ -106,14 +108,31 @@ class IncrementalMiddleware:
             return False
         return not self.policy.is_due(known.published_at, known.fetched, datetime.now(UTC))
 
+    def _dupefilter(self) -> RecoveringDupeFilter | None:
+        view = self.crawler.get_extension(SeenUrls)
+        return view.dupefilter if view is not None else None
+
+    @staticmethod
+    def _merge_reasons(request: Request, reasons: dict[str, Any]) -> None:
+        if reasons.get("khabar_revisit"):
+            request.meta["khabar_revisit"] = True
+        ours, theirs = parse_datetime(request.meta.get("lastmod")), parse_datetime(reasons.get("lastmod"))
+        if theirs is not None and (ours is None or theirs > ours):
+            request.meta["lastmod"] = reasons["lastmod"]
+
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if self.full or request.method != "GET" or _is_robots(request.url):
             return None
         known = self.pages.get(self.site.to_site_url(request.url))
         if known is None:
             return None
+        dupefilter = self._dupefilter()
+        if dupefilter is not None:  # what the requests filtered while this one waited said
+            self._merge_reasons(request, dupefilter.reason_for(request))
         if self._not_due(known, request):
             self._stat("skipped")
+            if dupefilter is not None:
+                dupefilter.not_due(request)  # a later request that says it changed may pass
             raise IgnoreRequest(f"not due for a revisit: {request.url}")
         if known.etag:
             request.headers.setdefault(b"If-None-Match", known.etag.encode("latin-1"))

@@ -26,6 +26,9 @@
 - **database unavailable**: items the store could not write because the database stayed away
   (``khabar/store/spooled``: kept in the spool, written first by the next crawl;
   ``khabar/store/lost``: not even the spool could take them);
+- **site unreachable**: the crawl was closed because the site stopped answering
+  (:mod:`khabar_crawler.frontier.unreachable`: ``KHABAR_UNREACHABLE_AFTER`` downloads in a
+  row without a response);
 - **bot challenges and empty shells** (``KHABAR_CHALLENGE_MAX_SHARE``): the share of fetched
   pages that answered 200 with a challenge or an empty page.
 
@@ -100,7 +103,7 @@ class Alarms:
         settings = crawler.settings
         self.floors = {k: float(v) for k, v in settings.getdict("KHABAR_COVERAGE_FLOORS").items()}
         self.min_items = settings.getint("KHABAR_COVERAGE_MIN_ITEMS", 20)
-        self.drop_ratio = settings.getfloat("KHABAR_ITEMS_DROP_RATIO", 0.5)
+        self.drop_ratio = settings.getfloat("KHABAR_ITEMS_DROP_RATIO", 0.7)
         self.drop_window = settings.getint("KHABAR_ITEMS_DROP_WINDOW", 5)
         self.drop_min = settings.getint("KHABAR_ITEMS_DROP_MIN", 10)
         self.challenge_share = settings.getfloat("KHABAR_CHALLENGE_MAX_SHARE", 0.2)
@@ -147,6 +150,15 @@ class Alarms:
                     f" (written first by the next crawl), {lost} lost",
                 )
             )
+        if reason == "site_unreachable":
+            failures = int(stats.get("khabar/unreachable/failures_in_a_row", 0))
+            found.append(
+                (
+                    "site_unreachable",
+                    f"the site stopped answering ({failures} downloads in a row without a response,"
+                    f" {pages} pages fetched before): the crawl was stopped",
+                )
+            )
         requests = int(stats.get("downloader/request_count", 0))
         if reason == "finished" and pages == 0 and requests > 0:
             errors = int(stats.get("downloader/exception_count", 0))
@@ -157,7 +169,8 @@ class Alarms:
                     " the site is unreachable or refused every request",
                 )
             )
-        if reason == "finished":
+        if reason == "finished" and not stats.get("khabar/frontier/resumed"):
+            # (a resumed JOBDIR run does not read discovery again: nothing to judge or record)
             listed = sum(int(stats.get(f"khabar/discovery/{key}", 0)) for key in LISTED_PARTS)
             assert self.crawler.stats is not None
             self.crawler.stats.set_value(LISTED, listed)
