@@ -29,10 +29,11 @@ from bench.synthetic import Corpus, SyntheticArticle
 from khabar_crawler.db.engine import create_db_engine
 from khabar_crawler.db.migrate import upgrade
 from khabar_crawler.db.models import Article
+from khabar_crawler.db.values import search_columns
 from khabar_crawler.query.search import search
 from khabar_crawler.query.search_postgres import tsquery
 from khabar_crawler.query.search_query import parse_query
-from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form, words
+from khabar_crawler.text.normalize import search_form, words
 from khabar_crawler.text.simhash import bands, simhash, to_signed
 
 WORK = Path(__file__).resolve().parent / ".work"
@@ -47,7 +48,10 @@ def row(article: SyntheticArticle, now: datetime) -> dict[str, Any]:
         search_form(article.summary),
         search_form(article.body),
     )
+    # the fingerprints hash the search forms (as dedupe does); the stored columns are the
+    # indexed forms of the current profile (as the store writes them)
     digest = hashlib.sha256("\x1f".join((title_s, summary_s, body_s)).encode()).hexdigest()
+    indexed = search_columns(article.title, article.summary, article.body)
     fingerprint = simhash(words(body_s))
     b0, b1, b2, b3 = bands(fingerprint)
     return {
@@ -56,10 +60,7 @@ def row(article: SyntheticArticle, now: datetime) -> dict[str, Any]:
         "title": article.title,
         "summary": article.summary,
         "body": article.body,
-        "title_search": title_s,
-        "summary_search": summary_s,
-        "body_search": body_s,
-        "search_profile": SEARCH_PROFILE,
+        **indexed,
         "category": article.category,
         "language": "ar",
         "authors": ["خَبَرَيْن"],

@@ -1,8 +1,10 @@
 """DedupePipeline: the fingerprints by which the store tells one article from another.
 
-For each article it notes (in ``item.pipeline``, never exported) its search forms (profile
+For each article it notes (in ``item.pipeline``, never exported) its search columns (profile
 :data:`~khabar_crawler.text.normalize.SEARCH_PROFILE`), its content hash (SHA-256 of the
-normalised title, summary and body) and its SimHash: derived here once, for the store.
+normalised title, summary and body: the ``ar-v1`` :func:`~khabar_crawler.text.normalize.search_form`,
+so that stemming never makes a stored article look changed) and its SimHash (of the body's
+``ar-v1`` words): derived here once, for the store.
 
 It reads no database and keeps no memory of the items it passed: what an article means for
 the stored ones and for the other articles of its batch (the same URL or id, the same
@@ -24,7 +26,7 @@ from scrapy.crawler import Crawler
 
 from khabar_crawler.db.values import search_columns
 from khabar_crawler.items import ArticleItem
-from khabar_crawler.text.normalize import words
+from khabar_crawler.text.normalize import search_form, words
 from khabar_crawler.text.simhash import simhash
 
 
@@ -32,9 +34,9 @@ def fingerprint(item: ArticleItem) -> None:
     """Note the article's search forms, content hash and SimHash in ``item.pipeline``."""
     notes = item.pipeline
     notes.search = search_columns(item.title, item.summary, item.body)
-    forms = (notes.search["title_search"], notes.search["summary_search"], notes.search["body_search"])
+    forms = (search_form(item.title), search_form(item.summary), search_form(item.body))
     notes.content_hash = hashlib.sha256("\x1f".join(forms).encode("utf-8")).hexdigest()
-    notes.simhash = simhash(words(notes.search["body_search"]))
+    notes.simhash = simhash(words(forms[2]))
 
 
 class DedupePipeline:

@@ -159,7 +159,7 @@ def test_rebuild_search_recomputes_older_profiles(filled: str) -> None:
         )
     engine.dispose()
     data = json.loads(khabar(filled, "db", "rebuild-search", "--json").output)
-    hits = json.loads(khabar(filled, "search", "تعاون دفاعي", "--json").output)["hits"]
+    hits = json.loads(khabar(filled, "search", "تعاون دفاعي متقدم", "--json").output)["hits"]
     assert (data["recomputed"], [h["article_id"] for h in hits]) == (1, ["41872"])
 
 

@@ -9,20 +9,46 @@ from khabar_crawler.query.search_query import QueryError, parse_query, snippet
 from khabar_crawler.query.search_sqlite import fts5_match
 
 CASES = [
-    ("plain words", "الاتحاد الأوروبي", '"الاتحاد" "الاوروبي"', "الاتحاد & الاوروبي"),
-    ("tashkeel and tatweel", "تَعاوُن دفـــاعي", '"تعاون" "دفاعي"', "تعاون & دفاعي"),
+    (
+        "plain words",
+        "الاتحاد الأوروبي",
+        '("الاتحاد" OR "ـاتحاد") AND ("الاوروبي" OR "ـاوروب")',
+        "(الاتحاد | ـاتحاد) & (الاوروبي | ـاوروب)",
+    ),
+    (
+        "tashkeel and tatweel",
+        "تَعاوُن دفـــاعي",
+        '("تعاون" OR "ـتعا") AND ("دفاعي" OR "ـدفاع")',
+        "(تعاون | ـتعا) & (دفاعي | ـدفاع)",
+    ),
     (
         "phrase",
         '"كوريا الجنوبية" اليابان',
-        '"كوريا الجنوبيه" "اليابان"',
-        "((كوريا:A <-> الجنوبيه:A) | (كوريا:B <-> الجنوبيه:B) | (كوريا:C <-> الجنوبيه:C)) & اليابان",
+        '("كوريا الجنوبيه" OR "ـكوريا ـجنوب") AND ("اليابان" OR "ـياب")',
+        "((كوريا:A <-> الجنوبيه:A) | (كوريا:B <-> الجنوبيه:B) | (كوريا:C <-> الجنوبيه:C)"
+        " | (ـكوريا:A <-> ـجنوب:A) | (ـكوريا:B <-> ـجنوب:B) | (ـكوريا:C <-> ـجنوب:C)) & (اليابان | ـياب)",
     ),
-    ("unbalanced quote is text", 'مدرسة "كوريا', '"مدرسه" "كوريا"', "مدرسه & كوريا"),
-    ("prefix", "ياب*", '"ياب"*', "ياب:*"),
-    ("FTS operators are words", "NEAR(a b) OR c", '"near" "a" "b" "or" "c"', "near & a & b & or & c"),
-    ("SQL is text", "'; DROP TABLE articles; --", '"drop" "table" "articles"', "drop & table & articles"),
-    ("bidi marks", "\u200fأحمد\u200e", '"احمد"', "احمد"),
-    ("duplicates once", "اليابان اليابان", '"اليابان"', "اليابان"),
+    (
+        "unbalanced quote is text",
+        'مدرسة "كوريا',
+        '("مدرسه" OR "ـمدرس") AND ("كوريا" OR "ـكوريا")',
+        "(مدرسه | ـمدرس) & (كوريا | ـكوريا)",
+    ),
+    ("prefix", "ياب*", '("ياب"* OR "ـياب"*)', "(ياب:* | ـياب:*)"),
+    (
+        "FTS operators are words",
+        "NEAR(a b) OR c",
+        '("near" OR "ـnear") AND ("a" OR "ـa") AND ("b" OR "ـb") AND ("or" OR "ـor") AND ("c" OR "ـc")',
+        "(near | ـnear) & (a | ـa) & (b | ـb) & (or | ـor) & (c | ـc)",
+    ),
+    (
+        "SQL is text",
+        "'; DROP TABLE articles; --",
+        '("drop" OR "ـdrop") AND ("table" OR "ـtable") AND ("articles" OR "ـarticles")',
+        "(drop | ـdrop) & (table | ـtable) & (articles | ـarticles)",
+    ),
+    ("bidi marks", "\u200fأحمد\u200e", '("احمد" OR "ـاحمد")', "(احمد | ـاحمد)"),
+    ("duplicates once", "اليابان اليابان", '("اليابان" OR "ـياب")', "(اليابان | ـياب)"),
 ]
 
 

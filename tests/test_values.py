@@ -44,8 +44,8 @@ def test_jsonable_is_a_json_default() -> None:
 
 def test_search_columns_are_the_search_forms_and_their_profile() -> None:
     assert search_columns("مدرسة أحمد", None, "الأوروبي") == {
-        "title_search": "مدرسه احمد",
+        "title_search": "مدرسه احمد ـمدرس ـاحمد",
         "summary_search": "",
-        "body_search": "الاوروبي",
+        "body_search": "الاوروبي ـاوروب",
         "search_profile": SEARCH_PROFILE,
     }

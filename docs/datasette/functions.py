@@ -5,7 +5,7 @@ Every public function here is an SQL function of the same name:
 - Datasette loads them through ``plugins/khabar_datasette.py`` (``--plugins-dir``);
 - sqlite-utils through ``sqlite-utils query ... --functions docs/datasette/functions.py``.
 
-``khabar_search_form(text)``: the search form of ``text`` (profile ``ar-v1``), as stored in the
+``khabar_search_form(text)``: the normalised words of ``text``, as the
 ``*_search`` columns. ``khabar_fts_match(query)``: the FTS5 ``MATCH`` expression of a query typed
 as people write (``khabar search``'s own parser: words, "phrases", prefix*; no operator can slip
 in); NULL when nothing is left to search for. ``khabar_url(url)``: a stored, percent-encoded URL

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form
+from khabar_crawler.text.normalize import SEARCH_PROFILE, index_form
 
 
 def jsonable(value: Any) -> Any:
@@ -33,11 +33,12 @@ def jsonable(value: Any) -> Any:
 
 
 def search_columns(title: str | None, summary: str | None, body: str | None) -> dict[str, str]:
-    """The ``articles`` search columns of a title, summary and body: their search forms
-    (profile :data:`~khabar_crawler.text.normalize.SEARCH_PROFILE`) and that profile's name."""
+    """The ``articles`` search columns of a title, summary and body: their indexed forms
+    (profile :data:`~khabar_crawler.text.normalize.SEARCH_PROFILE`, words then marked stems:
+    :func:`~khabar_crawler.text.normalize.index_form`) and that profile's name."""
     return {
-        "title_search": search_form(title),
-        "summary_search": search_form(summary),
-        "body_search": search_form(body),
+        "title_search": index_form(title),
+        "summary_search": index_form(summary),
+        "body_search": index_form(body),
         "search_profile": SEARCH_PROFILE,
     }

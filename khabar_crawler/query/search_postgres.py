@@ -24,11 +24,16 @@ def tsquery(query: Query, *, phrases: bool = True) -> str:
             continue
         if term.is_phrase:
             # one alternative per column weight, so that a phrase never spans two columns
-            # (title | summary | body), as FTS5 phrases never do
-            per_column = ("(" + " <-> ".join(f"{w}:{weight}" for w in term.words) + ")" for weight in "ABC")
+            # (title | summary | body), as FTS5 phrases never do; as written or as stems
+            per_column = (
+                "(" + " <-> ".join(f"{w}:{weight}" for w in forms) + ")"
+                for forms in (term.words, term.stems)
+                for weight in "ABC"
+            )
             parts.append("(" + " | ".join(per_column) + ")")
         else:
-            parts.append(term.words[0] + (":*" if term.prefix else ""))
+            star = ":*" if term.prefix else ""
+            parts.append(f"({term.words[0]}{star} | {term.stems[0]}{star})")
     return " & ".join(parts)
 
 

@@ -1,12 +1,16 @@
 """A search query as the user wrote it, parsed: its terms (words, phrases, prefixes), pure.
 
-A query goes through the same normalisation profile as the stored search forms
-(:func:`~khabar_crawler.text.normalize.search_form`), so أحمد finds احمد, مدرسة finds مدرسه, tashkeel,
+A query goes through the same profile as the stored search forms (``ar-v2``:
+:func:`~khabar_crawler.text.normalize.fold`, then :func:`~khabar_crawler.text.stem.stem`), so أحمد
+finds احمد, مدرسة finds مدرسه, مسئول finds مسؤول, كوريا finds وكوريا, دفاع finds الدفاعية; tashkeel,
 tatweel and bidi marks never matter. Query syntax, kept deliberately small:
 
-- words: every word must occur (AND);
-- ``"two words"``: a phrase, when its quotes are balanced (unbalanced quotes are plain text);
-- ``word*``: a prefix.
+- words: every word must occur (AND), as written or as another form of its stem (the form
+  as written ranks higher: it matches the word and its stem);
+- ``"two words"``: a phrase, when its quotes are balanced (unbalanced quotes are plain text):
+  its stems in that order (``"كوريا الجنوبية"`` finds ``وكوريا الجنوبية``), the phrase as
+  written ranking higher;
+- ``word*``: a prefix, of the word as written or of the word without its و and article.
 
 Everything else (FTS operators, SQL, punctuation) is plain text: a term holds word tokens
 only, which the back ends (:mod:`~khabar_crawler.query.search_sqlite`,
@@ -19,7 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from khabar_crawler.text.normalize import search_form, words
+from khabar_crawler.text.normalize import STEM_MARK, fold, search_form, words
+from khabar_crawler.text.stem import stem, strip_prefixes
 
 _PHRASE = re.compile(r'"([^"]*)"')
 _TOKEN = re.compile(r"(\w+)(\*?)")
@@ -41,6 +46,14 @@ class Term:
     def is_phrase(self) -> bool:
         return len(self.words) > 1
 
+    @property
+    def stems(self) -> tuple[str, ...]:
+        """The marked stems the index holds for the words (of a prefix: the word without its
+        و and article, a stem's beginning)."""
+        if self.prefix:
+            return (STEM_MARK + strip_prefixes(self.words[0]),)
+        return tuple(STEM_MARK + stem(word) for word in self.words)
+
 
 @dataclass(frozen=True)
 class Query:
@@ -51,30 +64,40 @@ class Query:
 
     @property
     def phrases(self) -> list[str]:
-        return [" ".join(term.words) for term in self.terms if term.is_phrase]
+        """The phrases as their marked stems (what must occur, in order)."""
+        return [" ".join(term.stems) for term in self.terms if term.is_phrase]
 
     def matches(self, word: str) -> bool:
-        """Whether a normalised word of the text is one the query looks for (for snippets)."""
+        """Whether a word of the text is one the query looks for (for snippets)."""
+        word = fold(word)
+        stemmed = STEM_MARK + stem(word)
         for term in self.terms:
-            for position, token in enumerate(term.words):
-                last = position == len(term.words) - 1
-                if word == token or (term.prefix and last and word.startswith(token)):
+            if term.prefix:
+                if word.startswith(term.words[0]) or stemmed.startswith(term.stems[0]):
                     return True
+            elif word in term.words or stemmed in term.stems:
+                return True
         return False
+
+
+def _words(text: str) -> list[str]:
+    """Letters and digits only, as the index has them (``_`` separates words)."""
+    return [part for word in words(text) for part in word.split("_") if part]
 
 
 def parse_query(raw: str) -> Query:
     """Normalise and tokenise a user query; raise :class:`QueryError` when nothing is left."""
-    normalised = search_form(raw)
+    normalised = fold(raw)
     terms: list[Term] = []
     if normalised.count('"') % 2 == 0:
         for phrase in _PHRASE.findall(normalised):
-            tokens = tuple(words(phrase))
+            tokens = tuple(_words(phrase))
             if tokens:
                 terms.append(Term(tokens))
         normalised = _PHRASE.sub(" ", normalised)
     for token, star in _TOKEN.findall(normalised.replace('"', " ")):
-        terms.append(Term((token,), prefix=bool(star)))
+        for position, part in enumerate(parts := _words(token)):
+            terms.append(Term((part,), prefix=bool(star) and position == len(parts) - 1))
     unique = tuple(dict.fromkeys(terms))
     if not unique:
         raise QueryError(f"nothing to search for in {raw!r}: give at least one word")

@@ -16,12 +16,16 @@ from khabar_crawler.query.search_query import Query
 
 
 def fts5_match(query: Query) -> str:
-    """The FTS5 MATCH expression: quoted tokens only, so no operator can slip in."""
+    """The FTS5 MATCH expression: quoted tokens only, so no operator can slip in. Each term
+    is its words as written OR its marked stems (profile ar-v2), so that the form as
+    written matches twice and ranks higher."""
     parts = []
+    star = "*"
     for term in query.terms:
-        quoted = '"' + " ".join(term.words) + '"'
-        parts.append(quoted + ("*" if term.prefix else ""))
-    return " ".join(parts)
+        exact = '"' + " ".join(term.words) + '"' + (star if term.prefix else "")
+        stems = '"' + " ".join(term.stems) + '"' + (star if term.prefix else "")
+        parts.append(f"({exact} OR {stems})")
+    return " AND ".join(parts)
 
 
 def bind_datetime(value: datetime) -> str:

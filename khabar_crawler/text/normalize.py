@@ -15,6 +15,23 @@ Search profile ``ar-v1``, applied in this order:
 7. Latin lower-cased (``str.casefold``); white space collapsed.
 
 Any change to these rules is a new profile name, so that stored forms can be recomputed.
+Deduplication (content hash, SimHash) and date parsing keep comparing this ``ar-v1`` form.
+
+Search profile ``ar-v2`` (:data:`SEARCH_PROFILE`, :func:`index_form`), what the ``*_search``
+columns hold and full-text search indexes, is built on it:
+
+1. the ``ar-v1`` form above;
+2. hamza seats folded to the bare hamza: ؤ ئ → ء (مسئول and مسؤول are both مسءول);
+3. the words (letters and digits; punctuation dropped) in order, then, after them, the light
+   stem (:func:`khabar_crawler.text.stem.stem`) of each word in the same order, each stem
+   marked by a leading tatweel (:data:`STEM_MARK`, which step 1 removes from text, so no
+   word of the text can look like a stem).
+
+So ``والصين تعاون`` is stored as ``والصين تعاون ـصين ـتعا``. Both back ends' tokenizers (FTS5
+``unicode61``, PostgreSQL ``simple``) see the same tokens. A query word matches its exact
+form or its marked stem: an article holding the exact form matches both and ranks above one
+holding only another form of the stem; a phrase matches its marked stems, which are adjacent
+in the second half as the words are in the first.
 """
 
 from __future__ import annotations
@@ -22,7 +39,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-SEARCH_PROFILE = "ar-v1"
+from khabar_crawler.text.stem import stem
+
+#: the profile of the ``*_search`` columns (ar-v2: :func:`index_form`)
+SEARCH_PROFILE = "ar-v2"
+#: the mark of a stem in an indexed form: tatweel, which the search form never keeps
+STEM_MARK = "\u0640"
 
 #: zero-width space/non-joiner/joiner, word joiner, LRM/RLM, ALM, bidi embeddings and
 #: isolates, BOM, soft hyphen
@@ -73,3 +95,23 @@ def search_form(text: str | None) -> str:
 def words(text: str) -> list[str]:
     """Word tokens of a search form (letters and digits; punctuation dropped)."""
     return re.findall(r"\w+", text)
+
+
+_HAMZA = str.maketrans({"ؤ": "ء", "ئ": "ء"})
+_INDEX_WORD = re.compile(r"[^\W_]+")
+
+
+def fold(text: str | None) -> str:
+    """The ``ar-v1`` search form of ``text`` with hamza seats folded (ؤ ئ → ء)."""
+    return search_form(text).translate(_HAMZA)
+
+
+def index_words(text: str | None) -> list[str]:
+    """The words of ``text`` as profile ``ar-v2`` indexes them (folded; letters and digits)."""
+    return _INDEX_WORD.findall(fold(text))
+
+
+def index_form(text: str | None) -> str:
+    """The ``ar-v2`` indexed form of ``text``: its words, then their marked stems."""
+    tokens = index_words(text)
+    return " ".join(tokens + [STEM_MARK + stem(token) for token in tokens])
