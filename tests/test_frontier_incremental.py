@@ -20,6 +20,7 @@ from khabar_crawler.db.database import Database, DatabaseExtension, get_database
 from khabar_crawler.db.models import Article, ArticleUrl, PageState
 from khabar_crawler.frontier.incremental import IncrementalMiddleware
 from khabar_crawler.frontier.page_outcomes import META_KEY
+from khabar_crawler.frontier.revisit import RevisitPolicy, due_revisits
 from khabar_crawler.urls import canonicalize_url
 
 SITE = "https://khabarayn.com"
@@ -274,3 +275,9 @@ def test_an_unchanged_sitemap_counts_the_urls_it_listed(tmp_path: Path) -> None:
 def stat_of(mw: IncrementalMiddleware, key: str) -> Any:
     assert mw.crawler.stats is not None
     return mw.crawler.stats.get_value(key)
+
+
+def test_a_gone_article_is_not_due_again_in_the_next_run(tmp_path: Path) -> None:
+    gone_after(tmp_path, 404, page(1))
+    crawler = make_crawler(tmp_path)
+    assert list(due_revisits(get_database(crawler), RevisitPolicy(), datetime.now(UTC))) == []

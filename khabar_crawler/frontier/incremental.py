@@ -62,7 +62,8 @@ class IncrementalMiddleware:
         self.policy = policy
         self.site = Site.from_settings(crawler.settings)
         self._pages: PageStates | None = None
-        #: the fetch times of 304 answers (a 200's state waits for the page's outcome)
+        #: the fetch times of 304 answers and of gone articles' 404/410 (a 200's state waits for
+        #: the page's outcome)
         self.not_modified = PageStateBatch.from_crawler(crawler)
         #: stored articles whose page answered 404 or 410 in this run
         self.gone: list[str] = []
@@ -156,6 +157,8 @@ class IncrementalMiddleware:
             raise IgnoreRequest(f"not modified: {request.url}")
         if response.status in GONE and self._known_article(url):
             self.gone.append(url)
+            # the fetch counts for the revisit policy: a gone page is asked again when due
+            self.not_modified.add(self.pages.fetched(url, response.status, now))
         if response.status == 200:
             etag = response.headers.get(b"ETag")
             modified = response.headers.get(b"Last-Modified")
