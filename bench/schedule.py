@@ -60,7 +60,8 @@ EXPECTED_ALARMS = {
     "sitemap_half": "items_drop",
     "coverage_drop": "coverage/published_at",
 }
-#: settings for a crawl of a server on loopback (as tests/live_site.py's LOCAL_CRAWL)
+#: settings for a crawl of a server on loopback: no politeness delays, quick retries (the
+#: tests' live site uses them too)
 LOCAL_CRAWL = {
     "AUTOTHROTTLE_ENABLED": "False",
     "DOWNLOAD_DELAY": "0",

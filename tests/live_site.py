@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from bench.schedule import LOCAL_CRAWL  # settings for a crawl of a server on loopback
 from bench.snapshot import build
 from khabar_crawler.db.models import Article, ArticleUrl, PageState
 from khabar_crawler.site import DEFAULT_SITE_URL
@@ -42,15 +43,6 @@ ARTICLES = 300
 SEED = 2024
 #: an article page's path, and its article id
 ARTICLE_PATH = re.compile(r"^/news/(\d+)/[^/]+/$")
-
-#: settings for a crawl of a server on loopback: no politeness delays, quick retries
-LOCAL_CRAWL = {
-    "AUTOTHROTTLE_ENABLED": "False",
-    "DOWNLOAD_DELAY": "0",
-    "RETRY_TIMES": "1",
-    "DOWNLOAD_TIMEOUT": "20",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
-}
 
 
 def article_paths(directory: Path) -> frozenset[str]:
