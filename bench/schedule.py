@@ -246,22 +246,15 @@ def age_database(database_url: str, days: float = 1) -> None:
     engine = create_engine(database_url)
     try:
         with engine.begin() as connection:
-            fetched = connection.execute(select(pages.c.url, pages.c.fetched_at)).all()
-            if fetched:
-                connection.execute(
-                    update(pages)
-                    .where(pages.c.url == bindparam("key"))
-                    .values(fetched_at=bindparam("moment")),
-                    [{"key": url, "moment": moment - shift} for url, moment in fetched],
-                )
-            seen = connection.execute(select(articles.c.id, articles.c.last_seen_at)).all()
-            if seen:
-                connection.execute(
-                    update(articles)
-                    .where(articles.c.id == bindparam("key"))
-                    .values(last_seen_at=bindparam("moment")),
-                    [{"key": pk, "moment": moment - shift} for pk, moment in seen],
-                )
+            for key, column in ((pages.c.url, pages.c.fetched_at), (articles.c.id, articles.c.last_seen_at)):
+                rows = connection.execute(select(key, column)).all()
+                if rows:
+                    connection.execute(
+                        update(key.table)
+                        .where(key == bindparam("key"))
+                        .values({column.name: bindparam("moment")}),
+                        [{"key": row_key, "moment": moment - shift} for row_key, moment in rows],
+                    )
     finally:
         engine.dispose()
 

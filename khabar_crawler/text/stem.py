@@ -33,12 +33,7 @@ def stem(word: str) -> str:
     """The light stem of one search-form word (see the module documentation)."""
     if len(word) < 3 or not _arabic(word):
         return word
-    if word.startswith("و") and len(word) - 1 >= 3:
-        word = word[1:]
-    for article in ARTICLES:
-        if word.startswith(article) and len(word) - len(article) >= 2:
-            word = word[len(article) :]
-            break
+    word = strip_prefixes(word)
     for suffix in SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 2:
             word = word[: -len(suffix)]
