@@ -22,6 +22,20 @@ if TYPE_CHECKING:  # extract/ and text/ load no Scrapy
 
 DEFAULT_SITE_URL = "https://khabarayn.com"
 DEFAULT_SITE_NAME = "خَبَرَيْن"
+#: the site's categories by the slug of their listing (``/category/<slug>/``), as its menu and
+#: breadcrumbs name them: the analysts' filters take either (``--category asia``)
+CATEGORY_SLUGS = {
+    "asia": "آسيا",
+    "business": "أعمال",
+    "economy": "اقتصاد",
+    "entertainment": "تسلية",
+    "health": "صحة",
+    "news": "أخبار",
+    "politics": "سياسة",
+    "sports": "رياضة",
+    "technology": "تكنولوجيا",
+    "world": "العالم",
+}
 _DIACRITICS = "[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*"
 
 

@@ -36,11 +36,62 @@ CASES = [
     ),
     ("prefix", "ياب*", '("ياب"* OR "ـياب"*)', "(ياب:* | ـياب:*)"),
     (
-        "FTS operators are words",
-        "NEAR(a b) OR c",
-        '("near" OR "ـnear") AND ("a" OR "ـa") AND ("b" OR "ـb") AND ("or" OR "ـor") AND ("c" OR "ـc")',
-        "(near | ـnear) & (a | ـa) & (b | ـb) & (or | ـor) & (c | ـc)",
+        "other FTS operators are words",
+        "NEAR(a b) title:c ^d",
+        '("near" OR "ـnear") AND ("a" OR "ـa") AND ("b" OR "ـb") AND ("title" OR "ـtitle")'
+        ' AND ("c" OR "ـc") AND ("d" OR "ـd")',
+        "(near | ـnear) & (a | ـa) & (b | ـb) & (title | ـtitle) & (c | ـc) & (d | ـd)",
     ),
+    (
+        "OR",
+        "الصين OR اليابان",
+        '(("الصين" OR "ـصين") OR ("اليابان" OR "ـياب"))',
+        "(الصين | ـصين) | (اليابان | ـياب)",
+    ),
+    (
+        "AND binds tighter than OR",
+        "a b OR c",
+        '((("a" OR "ـa") AND ("b" OR "ـb")) OR ("c" OR "ـc"))',
+        "((a | ـa) & (b | ـb)) | (c | ـc)",
+    ),
+    (
+        "-word",
+        "الصين -اليابان",
+        '("الصين" OR "ـصين") NOT ("اليابان" OR "ـياب")',
+        "(الصين | ـصين) & !(اليابان | ـياب)",
+    ),
+    (
+        "NOT word",
+        "الصين NOT اليابان",
+        '("الصين" OR "ـصين") NOT ("اليابان" OR "ـياب")',
+        "(الصين | ـصين) & !(اليابان | ـياب)",
+    ),
+    (
+        "parentheses",
+        "الصين (اليابان OR كوريا) -روسيا",
+        '(("الصين" OR "ـصين") AND (("اليابان" OR "ـياب") OR ("كوريا" OR "ـكوريا")))'
+        ' NOT ("روسيا" OR "ـروسيا")',
+        "(الصين | ـصين) & ((اليابان | ـياب) | (كوريا | ـكوريا)) & !(روسيا | ـروسيا)",
+    ),
+    (
+        "a negated group",
+        "c -(a OR b)",
+        '("c" OR "ـc") NOT (("a" OR "ـa") OR ("b" OR "ـb"))',
+        "(c | ـc) & !((a | ـa) | (b | ـb))",
+    ),
+    (
+        "a negated hyphenated word is one group",
+        "x -covid-19",
+        '("x" OR "ـx") NOT (("covid" OR "ـcovid") AND ("19" OR "ـ19"))',
+        "(x | ـx) & !((covid | ـcovid) & (19 | ـ19))",
+    ),
+    (
+        "lower-case operators are words",
+        "or and",
+        '("or" OR "ـor") AND ("and" OR "ـand")',
+        "(or | ـor) & (and | ـand)",
+    ),
+    ("unbalanced parenthesis is text", "(الصين", '("الصين" OR "ـصين")', "(الصين | ـصين)"),
     (
         "SQL is text",
         "'; DROP TABLE articles; --",
@@ -62,6 +113,28 @@ def test_query_expressions(case: str, raw: str, fts5: str, expected_tsquery: str
 def test_empty_query_is_a_clear_error(raw: str) -> None:
     with pytest.raises(QueryError, match="nothing to search for"):
         parse_query(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("-اليابان", "at least one word that must occur"),
+        ("NOT اليابان", "at least one word that must occur"),
+        ("الصين OR -اليابان", "at least one word that must occur"),
+        ("الصين OR", "OR needs a word on both sides"),
+        ("OR الصين", "OR needs a word on both sides"),
+        ("الصين NOT", "NOT \\(or -\\) needs a word after it"),
+        ("الصين) (اليابان", "a '\\)' without its '\\('"),
+    ],
+)
+def test_a_query_that_cannot_be_searched_says_why(raw: str, why: str) -> None:
+    with pytest.raises(QueryError, match=why):
+        parse_query(raw)
+
+
+def test_negated_words_are_not_marked_in_snippets() -> None:
+    body = "الصين واليابان"
+    assert snippet(body, parse_query("الصين -اليابان"), marks=("[", "]")) == "[الصين] واليابان"
 
 
 def test_snippet_marks_matches_in_the_display_text() -> None:

@@ -6,9 +6,13 @@ snippets) knows no SQL; each back end turns it into its own SQL: SQLite FTS5
 (:mod:`~khabar_crawler.query.search_postgres`). This module picks the back end by the
 connection's dialect, adds the filters both share, and makes the hits.
 
-On both back ends, a query matching more than :data:`RANK_CANDIDATES` articles is ranked
-among its RANK_CANDIDATES most recently stored matches (ranking reads each candidate's index
-entry or vector, which would make very common words slow); ``rank_all`` ranks every match.
+The matches are ranked the same way on both back ends, by one SQL expression both run on
+the stored search forms (:mod:`~khabar_crawler.query.search_rank`), so both give the same
+hits in the same order.
+
+A query matching more than :data:`RANK_CANDIDATES` articles is ranked among its
+RANK_CANDIDATES most recently stored matches (ranking reads each candidate's search forms,
+which would make very common words slow); ``rank_all`` ranks every match.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy.orm import Session
 from khabar_crawler.db.models import Article
 from khabar_crawler.db.values import jsonable, search_columns
 from khabar_crawler.query import search_postgres, search_sqlite
+from khabar_crawler.query.search_filters import Filters, filter_sql
 from khabar_crawler.query.search_query import Query, parse_query, snippet
 from khabar_crawler.text.normalize import SEARCH_PROFILE
 
@@ -32,6 +37,10 @@ RANK_CANDIDATES = 1000
 
 class Backend(Protocol):
     """What a back end module provides (:mod:`search_sqlite`, :mod:`search_postgres`)."""
+
+    AUTHOR_NAMES: str
+
+    def has_author(self, names: str) -> str: ...
 
     def bind_datetime(self, value: datetime) -> Any: ...
 
@@ -74,29 +83,13 @@ class Hit:
         }
 
 
-def _filters(
-    back_end: Backend, category: str | None, since: datetime | None, until: datetime | None
-) -> tuple[str, dict[str, Any]]:
-    """The filters as SQL on the article ``a`` (the same on both back ends) and their values."""
-    clauses: list[str] = []
-    params: dict[str, Any] = {}
-    if category:
-        clauses.append("a.category = :category")
-        params["category"] = category
-    if since:
-        clauses.append("a.published_at >= :since")
-        params["since"] = back_end.bind_datetime(since)
-    if until:
-        clauses.append("a.published_at < :until")
-        params["until"] = back_end.bind_datetime(until)
-    return "".join(f" AND {c}" for c in clauses), params
-
-
 def search(
     connection: Connection,
     raw: str,
     *,
     category: str | None = None,
+    tag: str | None = None,
+    author: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 10,
@@ -104,14 +97,17 @@ def search(
     snippets: bool = True,
     rank_all: bool = False,
 ) -> list[Hit]:
-    """Ranked hits for ``raw``, best first (``snippets=False``: without snippets).
+    """Ranked hits for ``raw``, best first (``snippets=False``: without snippets), among the
+    articles the filters keep (:mod:`~khabar_crawler.query.search_filters`: a category by
+    name in any spelling or by slug, a tag, an author, published since/until).
 
     A query matching more than :data:`RANK_CANDIDATES` articles is ranked among its
     RANK_CANDIDATES most recently stored matches (``rank_all``: among all of them, which
     reads every match's index entry and is slow for very common words)."""
     query = parse_query(raw)
     back_end = backend(connection)
-    where, params = _filters(back_end, category, since, until)
+    filters = Filters(category=category, tag=tag, author=author, since=since, until=until)
+    where, params = filter_sql(connection, back_end, filters)
     params["limit"] = max(1, limit)
     params["candidates"] = None if rank_all else max(params["limit"], RANK_CANDIDATES)
     return [

@@ -1,8 +1,8 @@
 """The PostgreSQL back end of search: the ``search_vector`` tsvector and its GIN index, and,
 for phrases, the ``search_pairs`` index of adjacent word pairs (migration 0004).
 
-Ranking is ``ts_rank_cd``, the vector weighing title A, summary B, body C. Datetimes are bound
-and read as they are (``timestamptz``).
+The matches are ranked as on SQLite (:func:`khabar_crawler.query.search_rank.ranked_sql`).
+Datetimes are bound and read as they are (``timestamptz``).
 """
 
 from __future__ import annotations
@@ -12,29 +12,43 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, text
 
-from khabar_crawler.query.search_query import Query
+from khabar_crawler.query.search_query import AnyOf, Node, Not, Query, Term
+from khabar_crawler.query.search_rank import ranked_sql
 
 
-def tsquery(query: Query, *, phrases: bool = True) -> str:
-    """The ``to_tsquery('simple', ...)`` expression (tokens are word characters only);
-    ``phrases=False``: without the phrases (empty when the query is phrases only)."""
-    parts = []
-    for term in query.terms:
-        if term.is_phrase and not phrases:
-            continue
-        if term.is_phrase:
+def tsquery(query: Query | Node) -> str:
+    """The ``to_tsquery('simple', ...)`` expression of a query or a part of one (tokens are
+    word characters only)."""
+    return _expression(query.root if isinstance(query, Query) else query, top=True)
+
+
+def _expression(node: Node, *, top: bool = False) -> str:
+    if isinstance(node, Term):
+        if node.is_phrase:
             # one alternative per column weight, so that a phrase never spans two columns
             # (title | summary | body), as FTS5 phrases never do; as written or as stems
             per_column = (
                 "(" + " <-> ".join(f"{w}:{weight}" for w in forms) + ")"
-                for forms in (term.words, term.stems)
+                for forms in (node.words, node.stems)
                 for weight in "ABC"
             )
-            parts.append("(" + " | ".join(per_column) + ")")
-        else:
-            star = ":*" if term.prefix else ""
-            parts.append(f"({term.words[0]}{star} | {term.stems[0]}{star})")
-    return " & ".join(parts)
+            return "(" + " | ".join(per_column) + ")"
+        star = ":*" if node.prefix else ""
+        return f"({node.words[0]}{star} | {node.stems[0]}{star})"
+    if isinstance(node, Not):
+        return "!" + _expression(node.node)
+    joiner = " | " if isinstance(node, AnyOf) else " & "
+    expression = joiner.join(_expression(part) for part in node.nodes)
+    return expression if top else f"({expression})"
+
+
+#: the distinct author names of the stored articles
+AUTHOR_NAMES = "SELECT DISTINCT j.value FROM articles AS a, json_array_elements_text(a.authors) AS j(value)"
+
+
+def has_author(names: str) -> str:
+    """Whether the article ``a`` has an author ``names`` accepts (a condition on ``j.value``)."""
+    return f"EXISTS (SELECT 1 FROM json_array_elements_text(a.authors) AS j(value) WHERE {names})"
 
 
 def bind_datetime(value: datetime) -> datetime:
@@ -51,7 +65,7 @@ def ranked_rows(connection: Connection, query: Query, where: str, params: dict[s
 
     The candidates (the newest matches) come from the GIN indexes (phrases by their word
     pairs), narrowed to the newest ids likely to hold them (see :func:`_id_floor`); ranking
-    reads each candidate's tsvector; then the articles shown are read. The planner counts
+    reads each candidate's search forms; then the articles shown are read. The planner counts
     testing a row's (compressed) tsvector as nearly free, which it is not (5-15 us): left
     alone, it walks or scans the table where the index is cheaper. Settings that a savepoint
     scopes to this query keep it on the indexes."""
@@ -64,16 +78,11 @@ def ranked_rows(connection: Connection, query: Query, where: str, params: dict[s
         params["floor"] = _id_floor(connection, match + where, params)
         connection.execute(text("SET LOCAL enable_seqscan = off"))
         connection.execute(text("SET LOCAL enable_indexscan = off"))
-        sql = (
-            "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body,"
-            " h.score, h.found FROM (SELECT m.id, m.found,"
-            " ts_rank_cd(m.search_vector, to_tsquery('simple', :tsquery)) AS score FROM ("
-            " SELECT a.id, a.search_vector, count(*) OVER () AS found FROM articles AS a"
-            f" WHERE {match}{where} AND a.id > coalesce(:floor, 0)"
-            " ORDER BY a.id DESC LIMIT :candidates) AS m"
-            " ORDER BY score DESC, m.id LIMIT :limit) AS h"
-            " JOIN articles AS a ON a.id = h.id ORDER BY h.score DESC, a.id"
+        candidates = (
+            "SELECT a.id, count(*) OVER () AS found FROM articles AS a"
+            f" WHERE {match}{where} AND a.id > coalesce(:floor, 0) ORDER BY a.id DESC LIMIT :candidates"
         )
+        sql = ranked_sql(candidates, query, params, carry=", c.found")
         rows = list(connection.execute(text(sql), params))
         if params["floor"] is not None and (not rows or rows[0].found < params["candidates"]):
             params["floor"] = None  # fewer matches among the newest ids than estimated
@@ -121,28 +130,29 @@ def _id_floor(connection: Connection, condition: str, params: dict[str, Any]) ->
 
 
 def _match(connection: Connection, query: Query, params: dict[str, Any]) -> str:
-    """The WHERE condition of a query; its parameters, and the ``tsquery`` that ranks the
-    matches, go into ``params``.
+    """The WHERE condition of a query; its parameters go into ``params``.
 
     A GIN index over a tsvector keeps no positions: a phrase alone would re-check every row
-    holding its words. Each phrase is tokenised by PostgreSQL itself (as the stored columns
-    are) and cut into its adjacent pairs; the rows holding all pairs come from the
-    ``search_pairs`` index. A phrase of two tokens is one pair, exactly: no re-check. A
-    longer one is re-checked by the tsvector phrase, on those rows only."""
-    params["tsquery"] = full = tsquery(query)
-    phrases = query.phrases
+    holding its words. Each phrase every hit must hold is tokenised by PostgreSQL itself (as
+    the stored columns are) and cut into its adjacent pairs; the rows holding all pairs come
+    from the ``search_pairs`` index. A phrase of two tokens is one pair, exactly: no
+    re-check. A longer one is re-checked by the tsvector phrase, on those rows only. Phrases
+    under OR or NOT are left to the tsvector."""
+    full = tsquery(query)
+    phrases = tuple(term for term in query.required if term.is_phrase)
     if not phrases:
         params["match"] = full
         return "a.search_vector @@ to_tsquery('simple', :match)"
     pairs: list[str] = []
     exact = True
-    for row in connection.execute(_PHRASE_PAIRS, {"phrases": phrases}):
+    stems = [" ".join(term.stems) for term in phrases]
+    for row in connection.execute(_PHRASE_PAIRS, {"phrases": stems}):
         pairs.extend(row.pairs)
         exact = exact and row.positions == 2
     params["pairs"] = sorted(set(pairs))
     condition = "a.search_pairs @> CAST(:pairs AS text[])"
-    rest = tsquery(query, phrases=False) if exact else full
-    if rest:
+    rest = query.without(phrases) if exact else query.root
+    if rest is not None:
         condition += " AND a.search_vector @@ to_tsquery('simple', :match)"
-        params["match"] = rest
+        params["match"] = tsquery(rest)
     return condition

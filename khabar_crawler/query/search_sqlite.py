@@ -1,8 +1,8 @@
 """The SQLite back end of search: the FTS5 table ``articles_fts`` over the search forms.
 
-Ranking is BM25, title weighted over summary over body. FTS5 walks the matches newest first
-and stops at the candidates, which it ranks; then the few articles shown are read (bodies are
-large). Datetimes are bound and read as the store writes them: naive UTC text.
+FTS5 walks the matches newest first and stops at the candidates, which are ranked as on
+PostgreSQL (:func:`khabar_crawler.query.search.ranked_sql`); then the few articles shown are
+read (bodies are large). Datetimes are bound and read as the store writes them: naive UTC text.
 """
 
 from __future__ import annotations
@@ -12,20 +12,40 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, text
 
-from khabar_crawler.query.search_query import Query
+from khabar_crawler.query.search_query import AnyOf, Node, Not, Query, Term
+from khabar_crawler.query.search_rank import ranked_sql
 
 
 def fts5_match(query: Query) -> str:
-    """The FTS5 MATCH expression: quoted tokens only, so no operator can slip in. Each term
-    is its words as written OR its marked stems (profile ar-v2), so that the form as
-    written matches twice and ranks higher."""
-    parts = []
-    star = "*"
-    for term in query.terms:
-        exact = '"' + " ".join(term.words) + '"' + (star if term.prefix else "")
-        stems = '"' + " ".join(term.stems) + '"' + (star if term.prefix else "")
-        parts.append(f"({exact} OR {stems})")
-    return " AND ".join(parts)
+    """The FTS5 MATCH expression: quoted tokens only, so no operator of the user's can slip
+    in. Each term is its words as written OR its marked stems (profile ar-v2), so that the
+    form as written matches twice; FTS5's NOT is binary: ``(must) NOT (must not)``."""
+    return _expression(query.root, top=True)
+
+
+def _expression(node: Node, *, top: bool = False) -> str:
+    if isinstance(node, Term):
+        star = "*" if node.prefix else ""
+        return f'("{" ".join(node.words)}"{star} OR "{" ".join(node.stems)}"{star})'
+    if isinstance(node, AnyOf):
+        return "(" + " OR ".join(_expression(part) for part in node.nodes) + ")"
+    if isinstance(node, Not):  # only ever inside All, which handles it
+        raise ValueError("a negation outside a conjunction")
+    must = [_expression(part) for part in node.nodes if not isinstance(part, Not)]
+    expression = " AND ".join(must)
+    negated = [_expression(part.node) for part in node.nodes if isinstance(part, Not)]
+    if negated:
+        expression = " NOT ".join([f"({expression})" if len(must) > 1 else expression, *negated])
+    return expression if top else f"({expression})"
+
+
+#: the distinct author names of the stored articles
+AUTHOR_NAMES = "SELECT DISTINCT j.value FROM articles AS a, json_each(a.authors) AS j"
+
+
+def has_author(names: str) -> str:
+    """Whether the article ``a`` has an author ``names`` accepts (a condition on ``j.value``)."""
+    return f"EXISTS (SELECT 1 FROM json_each(a.authors) AS j WHERE {names})"
 
 
 def bind_datetime(value: datetime) -> str:
@@ -41,16 +61,12 @@ def ranked_rows(connection: Connection, query: Query, where: str, params: dict[s
     """The hits' rows, best first: ``where`` narrows the matches (``a.`` is the article),
     ``params`` binds it and holds ``limit`` and ``candidates`` (None: rank every match)."""
     join = " JOIN articles AS a ON a.id = articles_fts.rowid" if where else ""
-    sql = (
-        "SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body,"
-        " -h.rank AS score FROM (SELECT id, rank FROM ("
-        " SELECT articles_fts.rowid AS id, bm25(articles_fts, 10.0, 3.0, 1.0) AS rank"
-        f" FROM articles_fts{join} WHERE articles_fts MATCH :match{where}"
-        " ORDER BY articles_fts.rowid DESC LIMIT coalesce(:candidates, -1))"
-        " ORDER BY rank, id LIMIT :limit) AS h"
-        " JOIN articles AS a ON a.id = h.id ORDER BY h.rank, a.id"
+    candidates = (
+        f"SELECT articles_fts.rowid AS id FROM articles_fts{join} WHERE articles_fts MATCH :match{where}"
+        " ORDER BY articles_fts.rowid DESC LIMIT coalesce(:candidates, -1)"
     )
-    return list(connection.execute(text(sql), {**params, "match": fts5_match(query)}))
+    params = {**params, "match": fts5_match(query)}
+    return list(connection.execute(text(ranked_sql(candidates, query, params)), params))
 
 
 def rebuild_index(connection: Connection) -> None:
