@@ -41,8 +41,10 @@ from khabar_crawler.db.values import jsonable
 from khabar_crawler.query.export import FORMATS, documents, write_csv, write_jsonl, write_parquet
 from khabar_crawler.query.reports import article_document, check_consistency, database_stats, find_article
 from khabar_crawler.query.search import RANK_CANDIDATES, rebuild_search, search
+from khabar_crawler.query.search_filters import FilterError
 from khabar_crawler.query.search_query import QueryError
 from khabar_crawler.text.normalize import SEARCH_PROFILE, search_form
+from khabar_crawler.ui.command import ui
 from khabar_crawler.urls import canonicalize_url
 
 console = Console(highlight=False)
@@ -254,9 +256,18 @@ def stats(obj: Context, days: int, as_json: bool) -> None:
     console.print(runs)
 
 
-@main.command(name="search", help='Arabic full-text search: every word must occur; "a phrase"; prefix*.')
+@main.command(
+    name="search",
+    help='Arabic full-text search: every word must occur; "a phrase"; prefix*; a OR b; -word or'
+    " NOT word; ( ) to group. Words match in any spelling and with or without their prefixes"
+    " (و ال ب ...); the form as written ranks first.",
+)
 @click.argument("query")
-@click.option("--category", default=None, help="Only this category (as published, e.g. آسيا).")
+@click.option(
+    "--category", default=None, help="Only this category: its name in any spelling, or its slug (asia)."
+)
+@click.option("--tag", default=None, help="Only articles with this tag (كوريا الجنوبية, or #كوريا_الجنوبية).")
+@click.option("--author", default=None, help="Only articles by this author (a name, or words of it).")
 @click.option("--since", default=None, help="Published on or after this date (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Published before this date (YYYY-MM-DD).")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
@@ -273,6 +284,8 @@ def search_command(
     obj: Context,
     query: str,
     category: str | None,
+    tag: str | None,
+    author: str | None,
     since: str | None,
     until: str | None,
     limit: int,
@@ -286,12 +299,16 @@ def search_command(
                 connection,
                 query,
                 category=category,
+                tag=tag,
+                author=author,
                 since=since_at,
                 until=until_at,
                 limit=limit,
                 rank_all=rank_all,
                 marks=("<mark>", "</mark>") if as_json else ("[bold yellow]", "[/bold yellow]"),
             )
+        except FilterError as exc:
+            raise KhabarUsageError(str(exc)) from exc
         except QueryError as exc:
             raise click.BadParameter(str(exc), param_hint="QUERY") from exc
     if as_json:
@@ -498,6 +515,9 @@ def db_rebuild_search(obj: Context, everything: bool, as_json: bool) -> None:
             f" ({SEARCH_PROFILE})",
             markup=False,
         )
+
+
+main.add_command(ui)
 
 
 if __name__ == "__main__":
