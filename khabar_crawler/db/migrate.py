@@ -125,14 +125,26 @@ def sqlite_migration_lock(engine: Engine) -> Iterator[None]:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema of ``engine``'s database to ``revision`` (idempotent). Concurrent
-    upgrades of one database take turns: a PostgreSQL advisory lock, a lock file for SQLite."""
+    upgrades of one database take turns: a PostgreSQL advisory lock, a lock file for SQLite.
+
+    Each migration runs in a transaction of its own and is stamped with it, so an
+    interrupted upgrade keeps the migrations it finished; a migration that rewrites every
+    article (0011) commits batch by batch and resumes where it stopped."""
     config = alembic_config()
-    with sqlite_migration_lock(engine), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+    with sqlite_migration_lock(engine), engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
             # crawler processes starting together must not migrate at the same time
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        finally:
+            if postgres:
+                connection.rollback()  # whatever a failed migration left open
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+                connection.commit()
 
 
 class SchemaOutOfDateError(RuntimeError):

@@ -15,12 +15,16 @@ target_metadata = Base.metadata
 
 
 def run_on(connection: Connection) -> None:
+    """Run the migrations on ``connection``: each in a transaction of its own when the
+    connection is not in one (:func:`khabar_crawler.db.migrate.upgrade`), else all in the
+    caller's transaction."""
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_name=include_name,
+        transaction_per_migration=not connection.in_transaction(),
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -32,6 +36,6 @@ if connection is not None:
 else:
     url = context.get_x_argument(as_dictionary=True).get("url") or database_url()
     engine = create_db_engine(url)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         run_on(conn)
     engine.dispose()
