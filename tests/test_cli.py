@@ -63,6 +63,14 @@ def test_search_table(filled: str) -> None:
     assert (result.exit_code, "1 hit(s) for «يوشيدا»" in result.output) == (0, True)
 
 
+def test_search_table_shows_brackets_in_the_text_as_they_are(db_url: str) -> None:
+    """Text that looks like rich markup ([red], [/]) is printed, not read as markup."""
+    body = "قال الوزير [red]يوشيدا[/red] إن [1] المرجع"
+    run_pipelines(db_url, golden_item("41872", body=body, sections=[{"heading": None, "paragraphs": [body]}]))
+    result = CliRunner(env={"COLUMNS": "300"}).invoke(main, ["--database-url", db_url, "search", "المرجع"])
+    assert (result.exit_code, "[red]يوشيدا[/red] إن [1] المرجع" in result.output) == (0, True)
+
+
 def test_search_empty_query_is_a_usage_error(filled: str) -> None:
     result = khabar(filled, "search", "  ")
     assert (result.exit_code, "nothing to search for" in result.output) == (2, True)

@@ -27,6 +27,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import make_url
@@ -48,6 +49,10 @@ from khabar_crawler.ui.command import ui
 from khabar_crawler.urls import canonicalize_url
 
 console = Console(highlight=False)
+
+#: where a snippet's match begins and ends (control characters no stored text holds): the
+#: table escapes the snippet's text for rich, then marks the matches
+SNIPPET_MARKS = ("\x02", "\x03")
 
 #: the largest database id (``#id``) either back end can hold
 MAX_DATABASE_ID = 2**63 - 1
@@ -305,7 +310,7 @@ def search_command(
                 until=until_at,
                 limit=limit,
                 rank_all=rank_all,
-                marks=("<mark>", "</mark>") if as_json else ("[bold yellow]", "[/bold yellow]"),
+                marks=("<mark>", "</mark>") if as_json else SNIPPET_MARKS,
             )
         except FilterError as exc:
             raise KhabarUsageError(str(exc)) from exc
@@ -319,12 +324,15 @@ def search_command(
         return
     table = Table("#", "published", "category", "title / snippet", title=f"{len(hits)} hit(s) for «{query}»")
     for rank, hit in enumerate(hits, start=1):
-        title = hit.title.replace("[", "\\[")
+        title = escape(hit.title)
+        marked = (
+            escape(hit.snippet).replace(SNIPPET_MARKS[0], "[bold yellow]").replace(SNIPPET_MARKS[1], "[/]")
+        )
         table.add_row(
             str(rank),
             _when(hit.published_at),
             hit.category or "",
-            f"[bold]{title}[/bold]\n{hit.snippet}\n[dim]{hit.url}[/dim]",
+            f"[bold]{title}[/bold]\n{marked}\n[dim]{escape(hit.url)}[/dim]",
         )
     console.print(table)
 
