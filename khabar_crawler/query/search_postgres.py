@@ -42,6 +42,12 @@ def _expression(node: Node, *, top: bool = False) -> str:
     return expression if top else f"({expression})"
 
 
+#: the length of a text in bytes, UTF-8 as on SQLite (the database's encoding: UTF8)
+OCTETS = "octet_length({})"
+
+#: where a text first occurs in another (0: not at all)
+POSITION = "strpos({}, {})"
+
 #: the distinct author names of the stored articles
 AUTHOR_NAMES = "SELECT DISTINCT j.value FROM articles AS a, json_array_elements_text(a.authors) AS j(value)"
 
@@ -82,7 +88,7 @@ def ranked_rows(connection: Connection, query: Query, where: str, params: dict[s
             "SELECT a.id, count(*) OVER () AS found FROM articles AS a"
             f" WHERE {match}{where} AND a.id > coalesce(:floor, 0) ORDER BY a.id DESC LIMIT :candidates"
         )
-        sql = ranked_sql(candidates, query, params, carry=", c.found")
+        sql = ranked_sql(candidates, query, params, octets=OCTETS, position=POSITION, carry=", c.found")
         rows = list(connection.execute(text(sql), params))
         if params["floor"] is not None and (not rows or rows[0].found < params["candidates"]):
             params["floor"] = None  # fewer matches among the newest ids than estimated

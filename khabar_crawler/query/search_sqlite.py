@@ -39,6 +39,12 @@ def _expression(node: Node, *, top: bool = False) -> str:
     return expression if top else f"({expression})"
 
 
+#: the length of a text in bytes (SQLite before 3.43 has no ``octet_length``)
+OCTETS = "length(CAST({} AS BLOB))"
+
+#: where a text first occurs in another (0: not at all)
+POSITION = "instr({}, {})"
+
 #: the distinct author names of the stored articles
 AUTHOR_NAMES = "SELECT DISTINCT j.value FROM articles AS a, json_each(a.authors) AS j"
 
@@ -66,7 +72,8 @@ def ranked_rows(connection: Connection, query: Query, where: str, params: dict[s
         " ORDER BY articles_fts.rowid DESC LIMIT coalesce(:candidates, -1)"
     )
     params = {**params, "match": fts5_match(query)}
-    return list(connection.execute(text(ranked_sql(candidates, query, params)), params))
+    sql = ranked_sql(candidates, query, params, octets=OCTETS, position=POSITION)
+    return list(connection.execute(text(sql), params))
 
 
 def rebuild_index(connection: Connection) -> None:
