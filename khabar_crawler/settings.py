@@ -100,7 +100,22 @@ EXTENSIONS = {
     "khabar_crawler.runs.record.RunRecord": 200,
     # final stats as JSON when KHABAR_STATS_FILE is set
     "khabar_crawler.runs.stats_file.StatsFile": 500,
+    # no log record built below the log level; KHABAR_GC_FREEZE (khabar_crawler/runs/lean.py)
+    "khabar_crawler.runs.lean.LeanRuntime": 900,
 }
+# Scrapy's own work per page (khabar_crawler/runs/lean.py): stats calls without Scrapy 2.19's
+# per-call wrapper, and its per-page DEBUG lines built only when something listens
+STATS_CLASS = "khabar_crawler.runs.lean.LeanStatsCollector"
+LOG_FORMATTER = "khabar_crawler.runs.lean.LeanLogFormatter"
+# Scrapy reads a callback's source and parses it to warn about a generator's `return value`,
+# again whenever its cache (weak references to bound methods) has lost the callback: a few
+# hundred microseconds a page. tests/test_replay_middlewares.py checks our callbacks instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+# the cyclic garbage collector during the crawl (khabar_crawler/runs/lean.py has the figures):
+# gc.freeze() once the crawl has started, so that full collections no longer walk start-up's
+# objects; the youngest generation collected every this many allocations (0: Python's 700)
+KHABAR_GC_FREEZE = True
+KHABAR_GC_THRESHOLD = 10_000
 KHABAR_STATS_FILE = None
 # the run's crawl_runs row gets its counts so far every this many seconds (0: off), and the
 # log a line with them ("Crawl run 12 so far: 340 pages, 120 new, ...")

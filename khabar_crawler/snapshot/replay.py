@@ -13,6 +13,15 @@ raises ``IgnoreRequest``, which fails the request the same way (no retry, no res
 errback called) without the traceback. A body over ``DOWNLOAD_WARNSIZE``
 (``download_warnsize``) is served with a warning, once per URL
 (``khabar/replay/over_warnsize``).
+
+A replay switches off Scrapy's middlewares whose work it never uses
+(:func:`switch_off_unused`): those that only write request headers or download options that
+no network sees (authentication, the download timeout, default headers, the user agent, the
+proxy; the referer, a spider middleware) and the check for internal ``meta`` keys copied
+from a response (a development aid, which the live crawl of the same spider keeps). Every
+middleware that decides what is fetched or what a response means stays: the offsite and
+robots.txt filters, retries, redirects and meta refreshes, decompression (a saved body may be
+compressed), the HTTP error filter, URL length and depth, and the download stats.
 """
 
 from __future__ import annotations
@@ -21,13 +30,44 @@ import logging
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.defaultheaders import DefaultHeadersMiddleware
+from scrapy.downloadermiddlewares.downloadtimeout import DownloadTimeoutMiddleware
+from scrapy.downloadermiddlewares.httpauth import HttpAuthMiddleware
+from scrapy.downloadermiddlewares.httpproxy import HttpProxyMiddleware
+from scrapy.downloadermiddlewares.useragent import UserAgentMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.metacopy import MetaCopyDetectionMiddleware
+from scrapy.spidermiddlewares.referer import RefererMiddleware
+from scrapy.utils.misc import load_object
 
 from khabar_crawler.snapshot.manifest import Snapshot, open_snapshot
 
 logger = logging.getLogger(__name__)
+
+#: Scrapy's middlewares a replay cannot use, by setting (see the module)
+UNUSED_IN_REPLAY: dict[str, tuple[type, ...]] = {
+    "DOWNLOADER_MIDDLEWARES": (
+        HttpAuthMiddleware,
+        DownloadTimeoutMiddleware,
+        DefaultHeadersMiddleware,
+        UserAgentMiddleware,
+        HttpProxyMiddleware,
+    ),
+    "SPIDER_MIDDLEWARES": (RefererMiddleware, MetaCopyDetectionMiddleware),
+}
+
+
+def switch_off_unused(settings: BaseSettings) -> None:
+    """Switch off the middlewares a replay cannot use (:data:`UNUSED_IN_REPLAY`), each unless
+    the project's settings name it themselves (a subclass or a priority of their own)."""
+    for name, unused in UNUSED_IN_REPLAY.items():
+        configured = {load_object(key) if isinstance(key, str) else key for key in settings.getdict(name)}
+        for component in unused:
+            if component not in configured:
+                settings.set_in_component_priority_dict(name, component, None)
 
 
 class ReplayMiddleware:

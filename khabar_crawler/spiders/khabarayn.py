@@ -34,8 +34,10 @@ from khabar_crawler.extract.encoding import decode_page
 from khabar_crawler.frontier.dupefilter import SeenUrls
 from khabar_crawler.frontier.revisit import crawl_revisits
 from khabar_crawler.items import ArticleItem, RejectedPage
+from khabar_crawler.runs.lean import inc_values
 from khabar_crawler.site import Site
 from khabar_crawler.snapshot.manifest import open_snapshot
+from khabar_crawler.snapshot.replay import switch_off_unused
 from khabar_crawler.text.dates import iso_datetime, parse_display_date
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ def check_arguments(arguments: dict[str, str]) -> None:
 
 #: fields whose share among extracted items the coverage alarms watch
 COVERAGE_FIELDS = ("title", "body", "published_at", "category", "summary", "article_id")
+_COVERAGE_KEYS = tuple((field, f"khabar/coverage/{field}") for field in COVERAGE_FIELDS)
 
 
 class KhabaraynSpider(scrapy.Spider):
@@ -92,6 +95,8 @@ class KhabaraynSpider(scrapy.Spider):
             settings.set("KHABARAYN_BASE_URL", settings.get("KHABARAYN_SITE_URL"), priority="spider")
         if record:
             settings.set("KHABAR_RECORD_DIR", record, priority="spider")
+        if settings.get("KHABAR_REPLAY_DIR"):
+            switch_off_unused(settings)  # Scrapy's middlewares that a replay cannot use
         if str(kwargs.pop("full", "")).lower() in _YES:
             settings.set("KHABAR_FULL_RECRAWL", True, priority="spider")
         spider: KhabaraynSpider = super().from_crawler(crawler, *args, **kwargs)
@@ -152,12 +157,13 @@ class KhabaraynSpider(scrapy.Spider):
 
     # --- discovery -----------------------------------------------------------------------
 
-    def _count_coverage(self, item: ArticleItem) -> None:
-        """Per-field coverage of the items the spider extracts (checked by the alarms)."""
-        self._stat("coverage/items")
-        for field in COVERAGE_FIELDS:
+    def _count_coverage(self, item: ArticleItem, counts: list[str]) -> None:
+        """Per-field coverage of the items the spider extracts (checked by the alarms), added
+        to the page's ``counts``."""
+        counts.append("khabar/coverage/items")
+        for field, key in _COVERAGE_KEYS:
             if getattr(item, field) or (field == "published_at" and self._readable_date(item)):
-                self._stat(f"coverage/{field}")
+                counts.append(key)
 
     @staticmethod
     def _readable_date(item: ArticleItem) -> bool:
@@ -259,11 +265,14 @@ class KhabaraynSpider(scrapy.Spider):
                 url=response.url, reason="extraction_error", detail=f"{type(exc).__name__}: {exc}"
             )
             return
-        self._stat("extract/article" if verdict.article else "extract/not_article")
+        # the page's counts, added to the stats at once
+        counts = ["khabar/extract/article" if verdict.article else "khabar/extract/not_article"]
         if verdict.article:  # what told an article: a surge of weak signs is metadata lost
-            self._stat(f"extract/sign/{verdict.signs[0]}")
+            counts.append(f"khabar/extract/sign/{verdict.signs[0]}")
         if item is not None:
-            self._complete(item, response)
+            self._complete(item, response, counts)
+        inc_values(self.crawler, counts)
+        if item is not None:
             yield item
         elif verdict.substantial_text:
             yield self._reject_text_page(response)
@@ -281,8 +290,9 @@ class KhabaraynSpider(scrapy.Spider):
         if skipped:
             self._stat("discovery/links_seen", skipped)
 
-    def _complete(self, item: ArticleItem, response: Response) -> None:
-        """Crawl metadata, what discovery knew of the page, and the extraction's counts."""
+    def _complete(self, item: ArticleItem, response: Response, counts: list[str]) -> None:
+        """Crawl metadata, what discovery knew of the page, and the extraction's counts (added
+        to ``counts``)."""
         # a news sitemap's or feed's publication date is exact; a sitemap's lastmod only
         # stands in when the page shows no date at all
         hint = response.meta.get("published_hint") or (
@@ -296,9 +306,8 @@ class KhabaraynSpider(scrapy.Spider):
         item.redirect_urls = list(response.meta.get("redirect_urls", []))
         item.status = response.status
         item.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
-        self._count_coverage(item)
-        for field, layer in item.field_layers.items():
-            self._stat(f"extract/layer/{field}/{layer}")
+        self._count_coverage(item, counts)
+        counts.extend(f"khabar/extract/layer/{field}/{layer}" for field, layer in item.field_layers.items())
 
     def _reject_text_page(self, response: Response) -> RejectedPage:
         """A page with the text of an article and no sign of one: recorded, never silent."""

@@ -9,48 +9,53 @@ band happens to agree, so the configured threshold is checked on the candidates 
 from __future__ import annotations
 
 import hashlib
+from collections import deque
+from itertools import repeat
 
 BITS = 64
 BANDS = 4
 _MASK = (1 << BITS) - 1
 
+#: BLAKE2b with an 8-byte digest, set up once: each shingle's hasher is a copy of it (setting
+#: one up with its parameters costs more than hashing a shingle)
+_BLAKE2B_8 = hashlib.blake2b(digest_size=8)
+_copy, _update, _digest = hashlib.blake2b.copy, hashlib.blake2b.update, hashlib.blake2b.digest
 
-def _hash(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "big")
+
+def _digests(tokens: list[bytes]) -> bytes:
+    """The 8-byte BLAKE2b digests of ``tokens``, end to end (one loop in C, no Python frame
+    per token)."""
+    hashers = list(map(_copy, repeat(_BLAKE2B_8, len(tokens))))
+    deque(map(_update, hashers, tokens), maxlen=0)
+    return b"".join(map(_digest, hashers))
 
 
 def simhash(words: list[str], shingle: int = 3) -> int:
     """Unsigned 64-bit SimHash of ``words`` (shorter texts use their words as shingles).
 
-    Bit ``i`` is set when more than half of the shingles' hashes have it set. The 64 counts
-    are kept bit-sliced (``planes[k]`` holds bit ``k`` of every count), so adding a hash costs
-    a few whole-word operations instead of 64 additions.
+    Bit ``i`` is set when more than half of the shingles' hashes (each digest read as a
+    big-endian integer) have it set. The digests are laid end to end; the count of bit ``i``
+    is a population count over one byte column (byte ``7 - i // 8`` of every digest), so the
+    work per shingle is the hash and a few whole-column operations, not a Python loop.
     """
-    if len(words) >= shingle:
-        tokens = [" ".join(words[i : i + shingle]) for i in range(len(words) - shingle + 1)]
+    encoded = list(map(str.encode, words))
+    if len(encoded) >= shingle:
+        tokens = list(map(b" ".join, zip(*(encoded[i:] for i in range(shingle)), strict=False)))
     else:
-        tokens = words
-    planes: list[int] = []
-    for token in tokens:
-        carry = _hash(token)
-        for k in range(len(planes)):
-            if not carry:
-                break
-            planes[k], carry = planes[k] ^ carry, planes[k] & carry
-        if carry:
-            planes.append(carry)
-    # bit i is set where count_i > len(tokens) // 2: a bit-sliced comparison with a constant,
-    # from the most significant plane down (gt: already greater; eq: equal so far)
+        tokens = encoded
+    if not tokens:
+        return 0
+    digests = _digests(tokens)
     threshold = len(tokens) // 2
-    gt, eq = 0, _MASK
-    for k in reversed(range(max(len(planes), threshold.bit_length()))):
-        plane = planes[k] if k < len(planes) else 0
-        if threshold >> k & 1:
-            eq &= plane
-        else:
-            gt |= eq & plane
-            eq &= ~plane & _MASK
-    return gt
+    ones = int.from_bytes(b"\x01" * len(tokens), "big")  # bit 0 of every byte of a column
+    value = 0
+    for byte in range(8):
+        column = int.from_bytes(digests[byte::8], "big")
+        low = 56 - 8 * byte  # the column's bits are bits low .. low + 7 of the hash
+        for bit in range(8):
+            if ((column >> bit) & ones).bit_count() > threshold:
+                value |= 1 << (low + bit)
+    return value
 
 
 def similarity(a: int, b: int) -> float:
