@@ -70,10 +70,11 @@ def ranked_rows(connection: Connection, query: Query, where: str, params: dict[s
     ``params`` binds it and holds ``limit`` and ``candidates`` (None: rank every match).
 
     The candidates (the newest matches) come from the GIN indexes (phrases by their word
-    pairs), narrowed to the newest ids likely to hold them (see :func:`_id_floor`); ranking
-    reads each candidate's search forms; then the articles shown are read. The planner counts
-    testing a row's (compressed) tsvector as nearly free, which it is not (5-15 us): left
-    alone, it walks or scans the table where the index is cheaper. Settings that a savepoint
+    pairs), narrowed to the newest ids likely to hold them (see :func:`_id_floor`); their ids
+    are read first (so that a narrowing that missed is retried before anything is ranked);
+    ranking reads each candidate's search forms; then the articles shown are read. The
+    planner counts testing a row's (compressed) tsvector as nearly free, which it is not
+    (5-15 us): left alone, it walks or scans the table where the index is cheaper. Settings that a savepoint
     scopes to this query keep it on the indexes."""
     params = dict(params)
     with connection.begin_nested() as scope:
@@ -81,18 +82,22 @@ def ranked_rows(connection: Connection, query: Query, where: str, params: dict[s
         # (psycopg prepares a statement run 5 times; PostgreSQL then goes generic)
         connection.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         match = _match(connection, query, params)
-        params["floor"] = _id_floor(connection, match + where, params)
+        params["floor"], top = _id_floor(connection, match + where, params)
         connection.execute(text("SET LOCAL enable_seqscan = off"))
         connection.execute(text("SET LOCAL enable_indexscan = off"))
-        candidates = (
+        newest = text(
             "SELECT a.id, count(*) OVER () AS found FROM articles AS a"
             f" WHERE {match}{where} AND a.id > coalesce(:floor, 0) ORDER BY a.id DESC LIMIT :candidates"
         )
-        sql = ranked_sql(candidates, query, params, octets=OCTETS, position=POSITION, carry=", c.found")
-        rows = list(connection.execute(text(sql), params))
-        if params["floor"] is not None and (not rows or rows[0].found < params["candidates"]):
-            params["floor"] = None  # fewer matches among the newest ids than estimated
-            rows = list(connection.execute(text(sql), params))
+        ids = list(connection.execute(newest, params))
+        while params["floor"] is not None and (found := ids[0].found if ids else 0) < params["candidates"]:
+            # fewer matches among the newest ids than estimated: a wider range
+            params["floor"] = _wider(params["floor"], top, found, params["candidates"])
+            ids = list(connection.execute(newest, params))
+        params["ids"] = [row.id for row in ids]
+        candidates = "SELECT unnest(CAST(:ids AS bigint[])) AS id"
+        sql = ranked_sql(candidates, query, params, octets=OCTETS, position=POSITION)
+        rows = list(connection.execute(text(sql), params)) if ids else []
         scope.rollback()  # read only: undoes the settings
     return rows
 
@@ -113,26 +118,37 @@ _PHRASE_PAIRS = text(
 WINDOW_MARGIN = 1.5
 
 
-def _id_floor(connection: Connection, condition: str, params: dict[str, Any]) -> int | None:
-    """The id above which the newest ``candidates`` matches are expected, or None (all ids).
+def _id_floor(connection: Connection, condition: str, params: dict[str, Any]) -> tuple[int | None, int]:
+    """The id above which the newest ``candidates`` matches are expected, or None (all ids),
+    and the highest id.
 
     Fetching every match of a common word from the table costs ~5 us a match (100 ms for
     20,000); the newest candidates lie, if matches spread evenly over the ids, above
     ``max(id) - candidates x max(id) / matches``, and an id range from the primary key
     combined with the GIN index fetches only those. The number of matches is the planner's
     estimate (column statistics of the GIN-indexed columns, no query run); where it is too
-    high and the range holds too few matches, the query runs again without it."""
+    high and the range holds too few matches, the range is widened (:func:`_wider`)."""
     if params["candidates"] is None:
-        return None
+        return None, 0
     plan = connection.execute(
         text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles AS a WHERE {condition}"), params
     ).scalar_one()
     matches = float(plan[0]["Plan"]["Plan Rows"])
-    top = connection.scalar(text("SELECT max(id) FROM articles"))
+    top = connection.scalar(text("SELECT max(id) FROM articles")) or 0
     if not top or matches <= 0:
-        return None
+        return None, top
     floor = top - int(WINDOW_MARGIN * params["candidates"] * top / matches)
-    return floor if floor > 0 else None
+    return (floor if floor > 0 else None), top
+
+
+def _wider(floor: int, top: int, found: int, wanted: int) -> int | None:
+    """A lower floor, after ``found`` of the ``wanted`` matches were above ``floor``: the
+    window grown by what the matches' density there says is missing (four times when none
+    was found), with the same margin; None once it reaches the first id."""
+    window = top - floor
+    grown = window * 4 if found == 0 else int(window * WINDOW_MARGIN * wanted / found) + 1
+    lower = top - max(grown, window + 1)
+    return lower if lower > 0 else None
 
 
 def _match(connection: Connection, query: Query, params: dict[str, Any]) -> str:

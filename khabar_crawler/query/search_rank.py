@@ -22,36 +22,39 @@ EMPTY = "''"
 RANK_WEIGHTS = (("title_search", 10), ("summary_search", 3), ("body_search", 1))
 
 
-def ranked_sql(
-    candidates: str, query: Query, params: dict[str, Any], *, octets: str, position: str, carry: str = ""
-) -> str:
+def ranked_sql(candidates: str, query: Query, params: dict[str, Any], *, octets: str, position: str) -> str:
     """The SQL of the hits' rows, best first: ``candidates`` selects the matches' ids (``id``,
     newest first, at most ``:candidates``), ranked here by the score of the module
     documentation; the needles of the query's terms go into ``params``. The back end's own
     functions: ``octets``, the UTF-8 length in bytes of ``{}`` (counting characters would
     read every text twice more), ``position``, where ``{1}`` first occurs in ``{0}`` (0: not
-    at all); ``carry`` names more columns of the candidates to return (``, c.found``)."""
+    at all)."""
+    # each search column once per candidate, padded with spaces (a needle is " word ") and
+    # its length: PostgreSQL would otherwise decompress it again for every expression
+    padded = []
+    for c, (column, _) in enumerate(RANK_WEIGHTS):
+        spaced = f"' ' || a.{column} || ' '"
+        padded.append(f"{spaced} AS p{c}, {octets.format(spaced)} AS l{c}")
     counts, score = [], []
     for i, term in enumerate(query.terms):
         end = "" if term.prefix else " "
         params[f"exact{i}"] = " " + " ".join(term.words) + end
         params[f"stem{i}"] = " " + " ".join(term.stems) + end
-        for column, weight in RANK_WEIGHTS:
-            padded = f"' ' || a.{column} || ' '"
+        for c, (_, weight) in enumerate(RANK_WEIGHTS):
             stems = (
-                f"({octets.format(padded)} - {octets.format(f'replace({padded}, :stem{i}, {EMPTY})')})"
+                f"(l{c} - {octets.format(f'replace(p{c}, :stem{i}, {EMPTY})')})"
                 f" / {octets.format(f'CAST(:stem{i} AS TEXT)')}"
             )
-            exact = position.format(padded, f":exact{i}")
-            found = [stems, f"CASE WHEN {exact} > 0 THEN 1 ELSE 0 END"]
-            counts.append(f"{' + '.join(found)} AS n{i}_{column}")
-            score.append(f"{weight} * (100 * n{i}_{column}) / (n{i}_{column} + 1)")
+            exact = f"CASE WHEN {position.format(f'p{c}', f':exact{i}')} > 0 THEN 1 ELSE 0 END"
+            counts.append(f"{stems} + {exact} AS n{i}_{c}")
+            score.append(f"{weight} * (100 * n{i}_{c}) / (n{i}_{c} + 1)")
     return (
-        f"WITH c AS MATERIALIZED ({candidates}), n AS MATERIALIZED ("
-        f" SELECT a.id{carry}, {', '.join(counts)} FROM c JOIN articles AS a ON a.id = c.id)"
+        f"WITH c AS MATERIALIZED ({candidates}),"
+        f" p AS MATERIALIZED (SELECT a.id, {', '.join(padded)} FROM c JOIN articles AS a ON a.id = c.id),"
+        f" n AS MATERIALIZED (SELECT p.id, {', '.join(counts)} FROM p)"
         " SELECT a.id, a.article_id, a.title, a.category, a.published_at, a.canonical_url, a.body,"
-        f" h.score{carry.replace('c.', 'h.')} FROM ("
-        f" SELECT n.id{carry.replace('c.', 'n.')}, {' + '.join(score)} AS score FROM n"
+        " h.score FROM ("
+        f" SELECT n.id, {' + '.join(score)} AS score FROM n"
         " ORDER BY score DESC, n.id DESC LIMIT :limit) AS h"
         " JOIN articles AS a ON a.id = h.id ORDER BY h.score DESC, a.id DESC"
     )
