@@ -9,11 +9,19 @@ What a batch writes, and what its articles mean for each other and for the store
 :mod:`khabar_crawler.db.writes`; the states of the pages the items came from are written in
 the same transaction.
 
+A batch is written on a thread of its own while the crawl goes on (the next batch fills
+meanwhile): a PostgreSQL server spends most of a batch's time computing its search columns
+and indexes, on another core, and the crawl need not wait for it. One batch is written at a
+time, in order: before the next is handed over, the store waits for the one in flight and
+counts what it wrote (so a batch is decided against every row of the batches before it).
+``KHABAR_STORE_IN_BACKGROUND = False`` writes each batch on the crawl's thread instead.
+
 When the database fails:
 
 - a transient failure (the server gone or not answering, a lock, a full disk: SQLAlchemy's
   ``OperationalError``/``InterfaceError``) is retried with backoff (0.5 s doubling to 8 s;
-  the crawl waits meanwhile) for ``KHABAR_DB_RETRY_SECONDS``; one log line an attempt;
+  the crawl waits meanwhile, once the next batch is full) for ``KHABAR_DB_RETRY_SECONDS``;
+  one log line an attempt;
 - if it lasts longer, the batch and every item after it go to the run's spool
   (:mod:`khabar_crawler.db.spool`, ``KHABAR_SPOOL_DIR``, fsynced), the spider is closed with
   reason ``database_unavailable`` (the run fails, ``scrapy crawl`` exits 3), and the next
@@ -37,7 +45,10 @@ articles only. Counts, each once its rows are committed: ``khabar/store/<outcome
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,6 +78,43 @@ def first_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}"
 
 
+class Report:
+    """What the writing of a batch did, for the crawl's thread to count: stats (``khabar/``
+    keys without the prefix) and whether the database stayed away (``gave_up``)."""
+
+    def __init__(self) -> None:
+        self.stats: Counter[str] = Counter()
+        self.gave_up = False
+
+    def stat(self, key: str, count: int = 1) -> None:
+        self.stats[key] += count
+
+
+class InFlight(threading.Thread):
+    """A batch being written on its own (daemon) thread: a hung database call never keeps
+    the process from exiting."""
+
+    def __init__(self, write: Callable[[], Report]) -> None:
+        super().__init__(name="khabar-store", daemon=True)
+        self._write = write
+        self.report: Report | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.report = self._write()
+        except BaseException as exc:  # handed to the crawl's thread by result()
+            self.error = exc
+
+    def result(self) -> Report:
+        """Wait for the batch; what it did (its unexpected failure raised here)."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.report is not None
+        return self.report
+
+
 class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -76,6 +124,7 @@ class StorePipeline:
         self.threshold = settings.getfloat("KHABAR_NEAR_DUPLICATE_SIMILARITY", 0.9)
         self.retry_seconds = settings.getfloat("KHABAR_DB_RETRY_SECONDS", 60)
         self.spool_dir = settings.get("KHABAR_SPOOL_DIR") or "data/spool"
+        self.background = settings.getbool("KHABAR_STORE_IN_BACKGROUND", True)
         self.site = Site.from_settings(settings)
         self.database: Database | None = None
         self.run: RunRecord | None = None
@@ -87,6 +136,8 @@ class StorePipeline:
         self._last_flush = time.monotonic()
         #: the database stayed away: everything goes to the spool
         self.unavailable = False
+        #: the batch being written (background writes)
+        self._in_flight: InFlight | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -100,10 +151,30 @@ class StorePipeline:
 
     def close_spider(self, spider: Spider | None = None) -> None:
         self.flush()
+        self.settle()
 
     def _stat(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"khabar/{key}", count)
+
+    def _count(self, report: Report) -> None:
+        """Count a written batch (on the crawl's thread); stop the crawl if the database
+        stayed away."""
+        for key, count in report.stats.items():
+            self._stat(key, count)
+        if report.gave_up and not self.unavailable:
+            self.unavailable = True
+            if self.crawler.crawling:  # (no engine when the pipeline runs outside a crawl)
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=DATABASE_UNAVAILABLE))
+
+    def settle(self, wait: bool = True) -> None:
+        """Count the batch in flight once written (``wait``: wait for it; else only if it is
+        done)."""
+        batch = self._in_flight
+        if batch is None or (not wait and batch.is_alive()):
+            return
+        self._in_flight = None
+        self._count(batch.result())
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, RejectedPage):
@@ -133,8 +204,9 @@ class StorePipeline:
         return earlier == digest
 
     def _maybe_flush(self) -> None:
+        self.settle(wait=False)
         if self.unavailable:
-            self._spool(*self._take())
+            self.flush()
             return
         pending = len(self._items) + len(self._rejections)
         if pending >= self.batch_size or time.monotonic() - self._last_flush >= self.flush_seconds:
@@ -150,36 +222,48 @@ class StorePipeline:
     def flush(self) -> None:
         """Write what waits in one transaction: retried while the database is away, item by
         item if the database refuses the batch, spooled if it stays away."""
-        items, rejections = self._take()
-        if not items and not rejections:
+        if not self._items and not self._rejections:
             return
+        self.settle()  # one batch at a time, in order (what waits stays if the last one failed)
+        items, rejections = self._take()
         if self.unavailable:
-            self._spool(items, rejections)
+            report = Report()
+            self._spool(items, rejections, report)
+            self._count(report)
+        elif self.background:
+            self._in_flight = InFlight(lambda: self._store(items, rejections))
+            self._in_flight.start()
         else:
-            self._store(items, rejections)
+            self._count(self._store(items, rejections))
 
-    def _store(self, items: list[ArticleItem], rejections: list[Rejection]) -> None:
+    def _store(self, items: list[ArticleItem], rejections: list[Rejection]) -> Report:
+        """Write a batch (on the writer's thread: nothing here touches the crawl's state);
+        what it did."""
+        report = Report()
         try:
             try:
-                written = self._write_retrying(items, rejections)
+                written = self._write_retrying(items, rejections, report)
             except SQLAlchemyError as exc:
                 if transient(exc):
                     raise
                 logger.error(
                     "A batch of %d items failed (%s); writing it item by item", len(items), first_line(exc)
                 )
-                self._stat("store/batch_errors")
+                report.stat("store/batch_errors")
                 written, rejections = self._write_one_by_one(items, rejections)
         except SQLAlchemyError as exc:  # transient, for longer than the retries
-            self._give_up(exc, items, rejections)
-            return
+            self._give_up(exc, items, rejections, report)
+            return report
         for entry in written:
-            self._stat(f"dedupe/{entry.verdict}")
-            self._stat(f"store/{entry.outcome}")
-        self._stat("store/rejected", len(rejections))
-        self._stat("store/batches")
+            report.stat(f"dedupe/{entry.verdict}")
+            report.stat(f"store/{entry.outcome}")
+        report.stat("store/rejected", len(rejections))
+        report.stat("store/batches")
+        return report
 
-    def _write_retrying(self, items: list[ArticleItem], rejections: list[Rejection]) -> list[Written]:
+    def _write_retrying(
+        self, items: list[ArticleItem], rejections: list[Rejection], report: Report
+    ) -> list[Written]:
         """One transaction, tried again on a transient failure until ``retry_seconds`` passed."""
         started, delay, attempt = time.monotonic(), FIRST_DELAY, 1
         while True:
@@ -196,39 +280,40 @@ class StorePipeline:
                     first_line(exc),
                     delay,
                 )
-                self._stat("store/db_retries")
+                report.stat("store/db_retries")
             time.sleep(delay)
             delay, attempt = min(delay * 2, MAX_DELAY), attempt + 1
 
-    def _give_up(self, exc: BaseException, items: list[ArticleItem], rejections: list[Rejection]) -> None:
-        """The database stayed away: spool what is in hand and close the spider."""
-        self.unavailable = True
+    def _give_up(
+        self, exc: BaseException, items: list[ArticleItem], rejections: list[Rejection], report: Report
+    ) -> None:
+        """The database stayed away: spool what is in hand; the crawl's thread closes the
+        spider (:meth:`_count`)."""
+        report.gave_up = True
         logger.error(
             "The database stayed unavailable for %.0f s (%s): stopping the crawl; items go to the spool %s",
             self.retry_seconds,
             first_line(exc),
             self._spool_file().path,
         )
-        self._spool(items, rejections)
-        if self.crawler.crawling:  # (no engine when the pipeline runs outside a crawl)
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason=DATABASE_UNAVAILABLE))
+        self._spool(items, rejections, report)
 
     def _spool_file(self) -> Spool:
         return Spool(self.spool_dir, self.run.run_id if self.run is not None else None)
 
-    def _spool(self, items: list[ArticleItem], rejections: list[Rejection]) -> None:
+    def _spool(self, items: list[ArticleItem], rejections: list[Rejection], report: Report) -> None:
         if not items and not rejections:
             return
         lines = [article_line(item) for item in items] + [rejection_line(r) for r in rejections]
         try:
             self._spool_file().append(lines)
         except OSError as exc:
-            self._stat("store/lost", len(lines))
+            report.stat("store/lost", len(lines))
             logger.error(
                 "LOST %d items: neither the database nor the spool could take them (%s)", len(lines), exc
             )
             return
-        self._stat("store/spooled", len(lines))
+        report.stat("store/spooled", len(lines))
 
     def _write(self, items: list[ArticleItem], rejections: list[Rejection]) -> list[Written]:
         """One transaction."""

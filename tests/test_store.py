@@ -266,3 +266,10 @@ def test_breached_alarm_fails_the_run_whatever_the_extension_order(db_url: str, 
         run.crawler.stats.set_value(key, 10)
     run.close()
     assert rows(db_url, select(CrawlRun.status)) == [("failed",)]
+
+
+def test_batches_written_on_the_crawls_thread_store_the_same(db_url: str) -> None:
+    run = run_pipelines(db_url, *all_golden(), KHABAR_STORE_IN_BACKGROUND=False, KHABAR_STORE_BATCH_SIZE=1)
+    counts = table_counts(db_url)
+    assert (counts["articles"], counts["article_versions"], run.stats["khabar/store/new"]) == (2, 2, 2)
+    assert run.stats["khabar/store/batches"] == 2

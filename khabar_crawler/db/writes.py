@@ -14,7 +14,8 @@ A batch is decided first, then written:
    images, links, URLs, near duplicates): the one path of a new article;
 4. **update** the rest: a known article has its last-seen time moved and, when its content
    hash or modified time changed, its new content and one more ``article_versions`` row; an
-   alias adds a ``duplicate`` URL to its article;
+   alias adds a ``duplicate`` URL to its article; the changed articles' tags, images and links
+   are replaced with one DELETE and one multi-row INSERT per table;
 5. **record** the rejected pages;
 6. **save the page states** the items and rejected pages carry (the validators of the pages
    they came from, :mod:`khabar_crawler.frontier.page_outcomes`): a page's state is never
@@ -30,8 +31,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, insert, or_, select
+from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from khabar_crawler.db import models
 from khabar_crawler.db.article_rows import article_row, image_rows, link_rows, version_row, when
@@ -109,6 +111,12 @@ class BatchWrite:
         self._claimed: set[str] = set()  # URLs given a row by this batch
         self._tags: dict[str, Tag] = {}
         self._inserted: dict[str, int] = {}  # canonical URL -> id of the articles inserted
+        # the stored articles whose content changed: their new versions, and by id their new
+        # columns and the item whose tags, images and links replace theirs (the batch's last
+        # reading of the article)
+        self._versions: list[dict[str, Any]] = []
+        self._changed: dict[int, dict[str, Any]] = {}
+        self._replaced: dict[int, ArticleItem] = {}
 
     def write(self, items: list[ArticleItem], rejections: list[Rejection]) -> list[Written]:
         """Write the batch; what became of each item, in order."""
@@ -121,6 +129,7 @@ class BatchWrite:
             rest = [d for d in decisions if d.target is not None]
             targets = self._load_inserted(rest)
             outcomes = {id(d): self._update(d, targets) for d in rest}
+            self._replace_children()
         self._reject(rejections)
         states = [item.pipeline.page_state for item in items] + [r.page_state for r in rejections]
         write_page_states(self.session.connection(), [state for state in states if state])
@@ -350,22 +359,55 @@ class BatchWrite:
             self._url_rows[url] = row
 
     def _apply(self, article: Article, item: ArticleItem) -> None:
-        """Set a stored article's content from the item and append a version."""
+        """Set a stored article's content from the item. Its row, new version and children are
+        written for the whole batch (:meth:`_replace_children`): the values are set on the
+        object as already written, so that the ORM writes none of them one article at a time."""
         values = article_row(item, self.run_id, self.now)
-        for column, value in values.items():
-            setattr(article, column, value)
-        article.version += 1
-        article.versions.append(
-            ArticleVersion(version=article.version, **version_row(item, values, self.run_id, self.now))
+        row = values | {"gone_at": None, "gone_run_id": None, "version": article.version + 1}
+        for column, value in row.items():
+            set_committed_value(article, column, value)
+        self._versions.append(
+            version_row(item, values, self.run_id, self.now)
+            | {"article_pk": article.id, "version": article.version}
         )
-        # delete the old children first: their (article, position) keys are reused
-        article.tags.clear()
-        article.images.clear()
-        article.links.clear()
-        self.session.flush()
-        article.tags = [ArticleTag(tag=self._tag(name), position=i) for i, name in enumerate(item.tags)]
-        article.images = [ArticleImage(**image) for image in image_rows(item)]
-        article.links = [ArticleLink(**link) for link in link_rows(item)]
+        self._changed[article.id] = row
+        self._replaced[article.id] = item
+
+    def _replace_children(self) -> None:
+        """The changed articles' new versions; their tags, images and links replaced (the old
+        ones deleted first: their (article, position) keys are reused), one statement a table."""
+        if not self._replaced:
+            return
+        articles = _table(Article)
+        columns = next(iter(self._changed.values())).keys()
+        self.session.execute(
+            update(articles)
+            .where(articles.c.id == bindparam("pk"))
+            .values({column: bindparam(f"new_{column}") for column in columns}),
+            [{"pk": pk, **{f"new_{c}": v for c, v in row.items()}} for pk, row in self._changed.items()],
+        )
+        pks = list(self._replaced)
+        for child in (ArticleTag, ArticleImage, ArticleLink):
+            table = _table(child)
+            self.session.execute(delete(table).where(table.c.article_pk.in_(pks)))
+        tags = {name: self._tag(name) for item in self._replaced.values() for name in item.tags}
+        if any(tag.id is None for tag in tags.values()):
+            self.session.flush()  # ids of the batch's new tags
+        children: dict[type[models.Base], list[dict[str, Any]]] = {
+            ArticleVersion: self._versions,
+            ArticleTag: [],
+            ArticleImage: [],
+            ArticleLink: [],
+        }
+        for pk, item in self._replaced.items():
+            children[ArticleTag] += [
+                {"article_pk": pk, "tag_id": tags[name].id, "position": i} for i, name in enumerate(item.tags)
+            ]
+            children[ArticleImage] += [{"article_pk": pk, **image} for image in image_rows(item)]
+            children[ArticleLink] += [{"article_pk": pk, **link} for link in link_rows(item)]
+        for model, values in children.items():
+            if values:
+                self.session.execute(insert(_table(model)), values)
 
     # --- rejected pages ------------------------------------------------------------------
 
