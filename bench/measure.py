@@ -142,10 +142,12 @@ def extraction(mode: str, directory: Path, count: int) -> dict[str, Any]:
     }
 
 
-def crawl(mode: str, directory: Path, database_url: str | None) -> dict[str, Any]:
+def crawl(
+    mode: str, directory: Path, database_url: str | None, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A replay of the snapshot through the real engine: ``ceiling`` (no extraction, no
     pipelines), ``extract`` (the project's spider, no item pipelines) or ``e2e`` (the spider
-    and the pipelines into ``database_url``)."""
+    and the pipelines into ``database_url``); ``overrides`` are settings set last."""
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -169,6 +171,8 @@ def crawl(mode: str, directory: Path, database_url: str | None) -> dict[str, Any
     else:
         settings.set("DATABASE_URL", database_url)
         spider = KhabaraynSpider
+    for name, value in (overrides or {}).items():
+        settings.set(name, value)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)
     started = time.perf_counter()
@@ -266,15 +270,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", default="")
     parser.add_argument("--snapshot", type=Path, default=None)
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--database-url", default=None)
-    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument(
+        "--database-url",
+        action="append",
+        default=[],
+        help="storage: one a batch size, in the order of --batch",
+    )
+    parser.add_argument(
+        "--batch", default="100", help="storage: batch sizes, comma-separated (one after the other)"
+    )
     args = parser.parse_args(argv)
+    url = args.database_url[0] if args.database_url else None
+    result: dict[str, Any]
     if args.task == "extraction":
         result = extraction(args.mode, args.snapshot, args.count)
     elif args.task == "crawl":
-        result = crawl(args.mode, args.snapshot, args.database_url)
+        result = crawl(args.mode, args.snapshot, url)
     else:
-        result = storage(args.database_url, args.batch, args.count)
+        batches = [int(b) for b in args.batch.split(",")]
+        if len(batches) != len(args.database_url):
+            parser.error("storage takes one --database-url a batch size")
+        if len(batches) == 1:
+            result = storage(url or "", batches[0], args.count)
+        else:  # in turns, in one process: each batch size on its own database
+            result = {
+                str(batch): storage(database, batch, args.count)
+                for batch, database in zip(batches, args.database_url, strict=True)
+            }
     json.dump(result, sys.stdout)
     print()
 
