@@ -141,6 +141,7 @@ KHABAR_DB_STATEMENT_TIMEOUT = None  # PostgreSQL statement; default 60 (the clie
 KHABAR_DB_BUSY_TIMEOUT = None  # SQLite wait for another process's write lock; default 30
 KHABAR_STORE_BATCH_SIZE = 100  # items (and rejections) per transaction
 KHABAR_STORE_FLUSH_SECONDS = 5.0  # flush a partial batch after this long
+KHABAR_STORE_IN_BACKGROUND = True  # a batch written on a thread of its own while the crawl goes on
 KHABAR_NEAR_DUPLICATE_SIMILARITY = 0.9  # SimHash similarity that flags a near duplicate
 # A batch the database refuses for a transient reason (gone, locked, disk full) is retried
 # with backoff for this long (seconds); then the crawl stops (close reason
