@@ -195,8 +195,8 @@ def task_fill(database_url: str, count: int) -> dict[str, Any]:
     cleaned, fingerprinted and stored by the real pipelines in batches of 1,000."""
     from scrapy import signals
 
+    from bench.measure import synthetic_item
     from bench.synthetic import Corpus
-    from khabar_crawler.items import ArticleItem
     from pipelines.clean import CleanPipeline
     from pipelines.dedupe import fingerprint
     from pipelines.store import StorePipeline
@@ -207,24 +207,7 @@ def task_fill(database_url: str, count: int) -> dict[str, Any]:
     store.open_spider(crawler.spider)
     started = time.perf_counter()
     for article in Corpus().articles(count, start=FILL_START):
-        item = ArticleItem(
-            url=article.url,
-            canonical_url=article.url,
-            article_id=article.article_id,
-            title=article.title,
-            summary=article.summary,
-            category=article.category,
-            tags=list(article.tags),
-            published_at=article.published_at.isoformat(),
-            authors=["خَبَرَيْن"],
-            body=article.body,
-            sections=[
-                {"heading": h, "paragraphs": [p]}
-                for h, p in zip(article.headings, article.paragraphs, strict=True)
-            ],
-            fetched_url=article.url,
-            fetched_at=article.published_at.isoformat(),
-        )
+        item = synthetic_item(article)
         clean.process_item(item)
         fingerprint(item)
         store.process_item(item)

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from w3lib.encoding import html_to_unicode
@@ -22,6 +22,10 @@ from khabar_crawler.extract import extract_article
 from khabar_crawler.extract.markup import CONTENT_XPATHS
 from khabar_crawler.extract.page import parse_html
 from khabar_crawler.snapshot.manifest import Snapshot
+
+if TYPE_CHECKING:  # the crawl's modules load only in the tasks that use them
+    from bench.synthetic import SyntheticArticle
+    from khabar_crawler.items import ArticleItem
 
 
 def peak_rss_mb() -> float:
@@ -198,13 +202,36 @@ def crawl(
     }
 
 
+def synthetic_item(article: SyntheticArticle) -> ArticleItem:
+    """The item the spider would extract from a synthetic article's page."""
+    from khabar_crawler.items import ArticleItem
+
+    return ArticleItem(
+        url=article.url,
+        canonical_url=article.url,
+        article_id=article.article_id,
+        title=article.title,
+        summary=article.summary,
+        category=article.category,
+        tags=list(article.tags),
+        published_at=article.published_at.isoformat(),
+        authors=["خَبَرَيْن"],
+        body=article.body,
+        sections=[
+            {"heading": heading, "paragraphs": [paragraph]}
+            for heading, paragraph in zip(article.headings, article.paragraphs, strict=True)
+        ],
+        fetched_url=article.url,
+        fetched_at=article.published_at.isoformat(),
+    )
+
+
 def storage(database_url: str, batch: int, count: int) -> dict[str, Any]:
     """The storage pipeline alone: cleaned, deduplicated items written in batches of ``batch``."""
     from scrapy import signals
     from scrapy.utils.test import get_crawler
 
     from bench.synthetic import Corpus
-    from khabar_crawler.items import ArticleItem
     from khabar_crawler.spiders.khabarayn import KhabaraynSpider
     from pipelines.clean import CleanPipeline
     from pipelines.dedupe import fingerprint
@@ -225,24 +252,7 @@ def storage(database_url: str, batch: int, count: int) -> dict[str, Any]:
     clean = CleanPipeline.from_crawler(crawler)
     items = []
     for article in Corpus().articles(count):
-        item = ArticleItem(
-            url=article.url,
-            canonical_url=article.url,
-            article_id=article.article_id,
-            title=article.title,
-            summary=article.summary,
-            category=article.category,
-            tags=list(article.tags),
-            published_at=article.published_at.isoformat(),
-            authors=["خَبَرَيْن"],
-            body=article.body,
-            sections=[
-                {"heading": h, "paragraphs": [p]}
-                for h, p in zip(article.headings, article.paragraphs, strict=True)
-            ],
-            fetched_url=article.url,
-            fetched_at=article.published_at.isoformat(),
-        )
+        item = synthetic_item(article)
         clean.process_item(item)
         fingerprint(item)  # what dedupe notes for the store, without its database lookups
         items.append(item)
