@@ -19,6 +19,8 @@ order and the minimum lengths are part of the profile: any change is a new profi
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 #: definite articles, alone or with a particle, longest first
 ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
 #: suffixes in the order they are tried (search form: ية is يه, ة is ه)
@@ -29,6 +31,11 @@ def _arabic(word: str) -> bool:
     return all("\u0621" <= c <= "\u064a" for c in word)
 
 
+#: words whose stems are kept (a news site's vocabulary repeats: most words are seen before)
+STEM_CACHE = 1 << 16
+
+
+@lru_cache(maxsize=STEM_CACHE)
 def stem(word: str) -> str:
     """The light stem of one search-form word (see the module documentation)."""
     if len(word) < 3 or not _arabic(word):
