@@ -123,13 +123,18 @@ def test_a_filter_naming_nothing_stored_says_so(filled: str, filters: dict[str, 
     engine.dispose()
 
 
+def ranked(url: str, query: str) -> list[str]:
+    """The ids of a query's hits, best first."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        hits = search(connection, query)
+    engine.dispose()
+    return [hit.article_id or "" for hit in hits]
+
+
 def test_title_matches_rank_first(filled: str) -> None:
     """A word in a title (90001) weighs more than the same word in a body only (90002)."""
-    engine = create_engine(filled)
-    with engine.connect() as connection:
-        hits = search(connection, "مدرسة")
-    engine.dispose()
-    assert [hit.article_id for hit in hits] == ["90001", "90002"]
+    assert ranked(filled, "مدرسة") == ["90001", "90002"]
 
 
 SEED_VARIANTS = [
@@ -221,11 +226,7 @@ def test_rank_all_ranks_every_match(thirty: str, monkeypatch: pytest.MonkeyPatch
 
 def test_exact_form_ranks_above_a_stemmed_match(filled: str) -> None:
     """مدرسة is in 90001's title; 90002's body has مدرسه too, but the stem ranks only."""
-    engine = create_engine(filled)
-    with engine.connect() as connection:
-        hits = search(connection, "والمدرسة")
-    engine.dispose()
-    assert [hit.article_id for hit in hits] == ["90001", "90002"]
+    assert ranked(filled, "والمدرسة") == ["90001", "90002"]
 
 
 SAME_ORDER = [
